@@ -1,0 +1,34 @@
+# Two commands set everything up on a fresh machine:
+#   make run    create .venv, install the project, run configs/default.yaml on the bundled sample
+#   make test   install the test extras, run the accuracy gate and the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test install install-test clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	bash scripts/install-chromium.sh
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/extract run configs/default.yaml
+
+test: install-test
+	$(BIN)/extract eval configs/default.yaml --gold data/gold --baseline configs/accuracy-baseline.json
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf out .pytest_cache build *.egg-info

@@ -1,0 +1,282 @@
+"""The ``extract`` command: a thin Typer layer over the library.
+
+Exit codes: 0 success; 1 the run or gate failed (regression, --fail-fast stop,
+unexpected error); 2 invalid usage, config or input paths (nothing written);
+3 the run completed but some documents failed (listed in ``documents``/``errors``).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="zh-extract: turn Chinese news and government text into typed Parquet tables "
+                       "(documents, sentences, entities, officials, facts).")
+train_app = typer.Typer(no_args_is_help=True, help="Train the project's models from public corpora.")
+app.add_typer(train_app, name="train")
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"zh-extract {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")):
+    pass
+
+
+def _die(message: str, code: int = 2):
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _load(config: Path, overrides: list[str] | None):
+    from .config import ConfigError, load_config
+
+    try:
+        return load_config(config, overrides)
+    except ConfigError as exc:
+        _die(str(exc), 2)
+
+
+@app.command()
+def run(
+    config: Path = typer.Argument(..., help="YAML config file (see README: configuration reference)."),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a config key: KEY.PATH=VALUE (repeatable)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output folder (overrides output.dir)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, no summary."),
+    fail_fast: bool = typer.Option(False, "--fail-fast", help="Stop at the first document that fails."),
+):
+    """Run the configured stages over the inputs and write one Parquet dataset per table.
+
+    Output goes to a temporary folder that replaces OUTPUT only when the run completes.
+    """
+    from .readers import InputError
+    from .runner import RunFailed, run as run_config
+    from .writer import OutputError
+
+    cfg = _load(config, set_)
+    try:
+        summary = run_config(cfg, output=output, progress=not quiet, fail_fast=fail_fast or None)
+    except (InputError, OutputError) as exc:
+        _die(str(exc), 2)
+    except RunFailed as exc:
+        _die(f"stopped at the first failure (--fail-fast): {exc}", 1)
+    if not quiet:
+        _print_summary(summary)
+    raise typer.Exit(summary.exit_code)
+
+
+def _print_summary(summary) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(stderr=True)
+    t = Table(title=f"{summary.output_dir}  ({summary.seconds:.1f} s)", show_header=True)
+    t.add_column("table")
+    t.add_column("rows", justify="right")
+    for name, n in summary.rows.items():
+        t.add_row(name, str(n))
+    console.print(t)
+    console.print(f"documents: {summary.documents} ({summary.ok} ok, {summary.failed} failed)")
+    if summary.failed:
+        console.print("[yellow]some documents failed: see the documents table (status, error) and errors[/]")
+
+
+@app.command("eval")
+def eval_(
+    config: Path = typer.Argument(..., help="YAML config whose pipeline is evaluated."),
+    gold: Path = typer.Option(Path("data/gold"), "--gold", help="Folder of *.gold.json files (see GUIDELINES.md)."),
+    output: Optional[Path] = typer.Option(None, "--output", help="Score this existing output folder instead of running."),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a config key: KEY.PATH=VALUE."),
+    json_file: Optional[Path] = typer.Option(None, "--json", help="Write the numbers as JSON."),
+    markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write the table as Markdown."),
+    errors: bool = typer.Option(False, "--errors", help="List every false positive/negative with its sentence."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Fail (exit 1) if a metric drops below this baseline."),
+    tolerance: float = typer.Option(0.005, "--tolerance", help="Allowed drop below the baseline."),
+    update_baseline: bool = typer.Option(False, "--update-baseline", help="Rewrite --baseline with the current numbers."),
+):
+    """Score the pipeline against gold files: entities, officials and facts, as GUIDELINES.md defines."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .evaluate import GoldError, compare_baseline, evaluate
+
+    cfg = _load(config, set_)
+    try:
+        report = evaluate(cfg, gold, output=output)
+    except GoldError as exc:
+        _die(str(exc), 2)
+    t = Table(title=f"accuracy on {gold} ({', '.join(report.files)})")
+    for col in ("metric", "precision", "recall", "F1 / accuracy", "gold"):
+        t.add_column(col, justify="left" if col == "metric" else "right")
+    for row in report.table_rows():
+        t.add_row(*row)
+    console = Console(width=120)
+    console.print(t)
+    if errors:
+        typer.echo(report.errors_text())
+    metrics = report.metrics()
+    if json_file:
+        json_file.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    if markdown:
+        markdown.write_text(report.markdown(), encoding="utf-8")
+    if baseline and update_baseline:
+        baseline.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        typer.echo(f"baseline updated: {baseline}")
+    elif baseline:
+        if not baseline.is_file():
+            _die(f"{baseline}: baseline file not found (create it with --update-baseline)", 2)
+        regressions = compare_baseline(metrics, json.loads(baseline.read_text(encoding="utf-8")), tolerance)
+        if regressions:
+            typer.echo("accuracy regression against " + str(baseline) + ":", err=True)
+            for r in regressions:
+                typer.echo("  " + r, err=True)
+            raise typer.Exit(1)
+        typer.echo(f"no metric below {baseline} (tolerance {tolerance})")
+
+
+@app.command("eval-ner")
+def eval_ner(
+    path: Path = typer.Argument(..., help="Corpus file (e.g. ../shared/datasets/msra/test.bio)."),
+    dataset: str = typer.Option(..., "--dataset", help="Corpus format: msra, pd1998, cluener, weibo, resume."),
+    backend: List[str] = typer.Option(["spacy"], "--backend", help="NER backend(s): spacy, lac, jieba, none (repeatable)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N sentences."),
+    json_file: Optional[Path] = typer.Option(None, "--json", help="Write the numbers as JSON."),
+):
+    """Score NER backends on a public annotated corpus: strict span P/R/F1 per type, and chars/s."""
+    from .evaluate_ner import evaluate_ner, format_report
+
+    if not path.exists():
+        _die(f"{path}: no such file", 2)
+    results = {}
+    for name in backend:
+        report = evaluate_ner(dataset, path, backend=name, limit=limit)
+        typer.echo(format_report(report))
+        results[name] = report.to_dict()
+    if json_file:
+        json_file.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+@app.command("eval-seg")
+def eval_seg(
+    gold_file: Path = typer.Argument(..., help="Segmented gold file (words separated by spaces)."),
+    segmenter: List[str] = typer.Option(["jieba", "pkuseg", "char"], "--segmenter",
+                                        help="Segmenter(s): jieba, pkuseg, char (repeatable)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="pkuseg model folder (default: the shipped one)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N sentences."),
+):
+    """Word precision, recall, F1 and chars/s of segmenters on a gold segmentation file."""
+    from .segeval import evaluate_segmenter, format_table
+
+    if not gold_file.exists():
+        _die(f"{gold_file}: no such file", 2)
+    results = [evaluate_segmenter(name, gold_file, model=model, limit=limit) for name in segmenter]
+    typer.echo(format_table(results))
+
+
+@train_app.command("ner")
+def train_ner(
+    config: Path = typer.Option(Path("configs/train-ner.yaml"), "--config", help="Training config (YAML)."),
+    output: Path = typer.Option(..., "--output", help="Model folder to write."),
+):
+    """Train the spaCy NER model and organisation-type classifier from the public corpora."""
+    from .training.ner import train_ner as train
+
+    scores = train(config, output)
+    typer.echo(json.dumps(scores, ensure_ascii=False, indent=2, default=str))
+
+
+@train_app.command("segmenter")
+def train_segmenter(
+    train: Path = typer.Option(..., "--train", help="Segmented training file (words separated by spaces)."),
+    dev: Path = typer.Option(..., "--dev", help="Segmented development file."),
+    output: Path = typer.Option(..., "--output", help="Model folder to write."),
+):
+    """Train a pkuseg segmentation model with spacy-pkuseg's own trainer."""
+    from .training.segmenter import train_segmenter as train
+
+    scores = train(train, dev, output)
+    typer.echo(json.dumps(scores, ensure_ascii=False, indent=2, default=str))
+
+
+@app.command()
+def show(
+    out_dir: Path = typer.Argument(..., help="Output folder of a run."),
+    table: str = typer.Argument(..., help="Table name: documents, sentences, entities, officials, facts, errors, tokens."),
+    where: Optional[str] = typer.Option(None, "--where", help="pandas query, e.g. \"kind == 'money'\"."),
+    columns: Optional[str] = typer.Option(None, "--columns", "-c", help="Comma-separated columns to show."),
+    limit: int = typer.Option(20, "--limit", "-n", help="Rows to show."),
+):
+    """Print a table of a run's output as a readable terminal table."""
+    import pandas as pd
+    from rich.console import Console
+    from rich.table import Table
+
+    path = out_dir / table
+    if not path.is_dir():
+        _die(f"{path}: no such table (run `extract schema` for the table names)", 2)
+    df = pd.read_parquet(path)
+    if where:
+        try:
+            df = df.query(where)
+        except Exception as exc:  # noqa: BLE001 - user expression
+            _die(f"--where {where!r}: {exc}", 2)
+    if columns:
+        missing = [c for c in columns.split(",") if c not in df.columns]
+        if missing:
+            _die(f"unknown column(s) {', '.join(missing)}; columns: {', '.join(df.columns)}", 2)
+        df = df[columns.split(",")]
+    elif "text" in df.columns and table == "documents":
+        df = df.drop(columns=["text"])
+    t = Table(title=f"{table}: {len(df)} rows" + (f" where {where}" if where else ""), show_lines=False)
+    for col in df.columns:
+        t.add_column(str(col), overflow="fold", max_width=40)
+    for row in df.head(limit).itertuples(index=False):
+        t.add_row(*[_cell(v) for v in row])
+    Console().print(t)
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if hasattr(v, "tolist"):
+        v = v.tolist()
+    if isinstance(v, float):
+        return f"{v:,.6g}"
+    return str(v).replace("\n", "⏎")
+
+
+@app.command()
+def schema():
+    """Print every output table with its columns and types."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .schema import DESCRIPTIONS, SCHEMAS
+
+    console = Console()
+    for name, sch in SCHEMAS.items():
+        t = Table(title=f"{name}: {DESCRIPTIONS[name]}", title_justify="left")
+        t.add_column("column")
+        t.add_column("type")
+        for f in sch:
+            t.add_row(f.name, str(f.type))
+        console.print(t)
+
+
+def main():
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Input: discover files and turn them into raw records ``(source, record, text)``.
+
+Formats: txt and md (one document per file), jsonl, csv and parquet (one
+document per row/line, configurable text and id columns).  Encodings: UTF-8 with
+or without BOM and GB18030 (a superset of GBK and GB2312) are detected unless the
+config names one.  Anything that cannot be read raises :class:`InputError` naming
+the file and the problem; a bad line in a jsonl file fails only that record.
+"""
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from . import registry
+
+
+class InputError(Exception):
+    """A file (or record) that cannot be read; the message names it and the problem."""
+
+    def __init__(self, source: str, message: str, record: str | None = None):
+        self.source, self.record, self.message = source, record, message
+        where = f"{source}" + (f" [{record}]" if record else "")
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class RawRecord:
+    source: str  # the input path as matched
+    record: str | None  # record id within the file (jsonl/csv/parquet), None for text files
+    text: str | None  # None when the record failed
+    error: InputError | None = None
+    sha256: str | None = None  # of the file's bytes (text files)
+
+
+def discover(patterns: list[str], base_dir: Path, extensions: list[str]) -> list[tuple[Path, str]]:
+    """Expand files, directories and globs into ``(path, shown_as)`` pairs, sorted, unique.
+
+    Raises InputError for a missing path or a glob that matches nothing.
+    """
+    found: dict[Path, str] = {}
+    exts = {e.lower().lstrip(".") for e in extensions}
+    for pattern in patterns:
+        p = Path(os.path.expanduser(pattern))
+        full = p if p.is_absolute() else base_dir / p
+        if glob.has_magic(str(pattern)):
+            matches = sorted(Path(m) for m in glob.glob(str(full), recursive=True))
+            matches = [m for m in matches if m.is_file()]
+            if not matches:
+                raise InputError(pattern, "glob pattern matches no files")
+            for m in matches:
+                found.setdefault(m, _shown(m, base_dir, p))
+        elif full.is_dir():
+            files = sorted(f for f in full.rglob("*") if f.is_file() and f.suffix.lower().lstrip(".") in exts)
+            if not files:
+                raise InputError(pattern, f"directory holds no input files ({', '.join(sorted(exts))})")
+            for f in files:
+                found.setdefault(f, _shown(f, base_dir, p))
+        elif full.is_file():
+            found.setdefault(full, _shown(full, base_dir, p))
+        else:
+            raise InputError(pattern, "no such file or directory" + (f" (looked in {base_dir})" if not p.is_absolute() else ""))
+    return sorted(found.items(), key=lambda kv: kv[1])
+
+
+def _shown(path: Path, base_dir: Path, pattern: Path) -> str:
+    """The path as the config names it: relative to the config's folder unless given absolute."""
+    if pattern.is_absolute():
+        return str(path)
+    return os.path.relpath(path, base_dir)
+
+
+def decode(raw: bytes, source: str, encoding: str | None = None) -> str:
+    """Decode bytes: the named encoding, else UTF-8 (BOM or not), else GB18030."""
+    if b"\x00" in raw[:8192]:
+        pos = raw.index(b"\x00")
+        raise InputError(source, f"binary content (NUL byte at byte {pos}), not a text file")
+    if encoding:
+        try:
+            return raw.decode(encoding)
+        except LookupError:
+            raise InputError(source, f"unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(source, _position(raw, exc, encoding)) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise InputError(source, _position(raw, utf8_error, "UTF-8") + "; not GB18030 either") from None
+
+
+def _position(raw: bytes, exc: UnicodeDecodeError, encoding: str) -> str:
+    line = raw.count(b"\n", 0, exc.start) + 1
+    col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+    return (f"cannot decode as {encoding}: byte 0x{raw[exc.start]:02x} at byte offset {exc.start} "
+            f"(line {line}, byte {col} of the line): {exc.reason}")
+
+
+def _read_bytes(path: Path, source: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except PermissionError:
+        raise InputError(source, "permission denied") from None
+    except IsADirectoryError:
+        raise InputError(source, "is a directory") from None
+    except OSError as exc:
+        raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
+
+
+def read_text_file(path: Path, source: str, settings) -> Iterator[RawRecord]:
+    import hashlib
+
+    raw = _read_bytes(path, source)
+    text = decode(raw, source, settings.encoding)
+    if not text.strip():
+        raise InputError(source, "empty file" if not text else "file holds only white space")
+    yield RawRecord(source, None, text, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def _record_text(value, source: str, record: str, column: str) -> tuple[str | None, InputError | None]:
+    if value is None:
+        return None, InputError(source, f"text column {column!r} is empty", record)
+    if not isinstance(value, str):
+        return None, InputError(source, f"text column {column!r} is {type(value).__name__}, expected a string", record)
+    if not value.strip():
+        return None, InputError(source, f"text column {column!r} holds only white space", record)
+    return value, None
+
+
+def read_jsonl(path: Path, source: str, settings) -> Iterator[RawRecord]:
+    text = decode(_read_bytes(path, source), source, settings.encoding)
+    col, idcol = settings.text_column, settings.id_column
+    any_line = False
+    for n, line in enumerate(io.StringIO(text), start=1):
+        if not line.strip():
+            continue
+        any_line = True
+        rec = f"line {n}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield RawRecord(source, rec, None, InputError(source, f"malformed JSON: {exc.msg} at column {exc.colno}", rec))
+            continue
+        if not isinstance(obj, dict):
+            yield RawRecord(source, rec, None, InputError(source, f"expected a JSON object, got {type(obj).__name__}", rec))
+            continue
+        if idcol and obj.get(idcol) is not None:
+            rec = str(obj[idcol])
+        if col not in obj:
+            yield RawRecord(source, rec, None, InputError(source, f"no text key {col!r} (keys: {', '.join(map(str, obj))})", rec))
+            continue
+        value, err = _record_text(obj[col], source, rec, col)
+        yield RawRecord(source, rec, value, err)
+    if not any_line:
+        raise InputError(source, "empty file")
+
+
+def read_csv(path: Path, source: str, settings) -> Iterator[RawRecord]:
+    text = decode(_read_bytes(path, source), source, settings.encoding)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    fields = reader.fieldnames or []
+    if not fields:
+        raise InputError(source, "empty file")
+    if settings.text_column not in fields:
+        raise InputError(source, f"no column {settings.text_column!r} (columns: {', '.join(fields)})")
+    if settings.id_column and settings.id_column not in fields:
+        raise InputError(source, f"no id column {settings.id_column!r} (columns: {', '.join(fields)})")
+    for n, row in enumerate(reader, start=1):
+        rec = str(row[settings.id_column]) if settings.id_column else f"row {n}"
+        value, err = _record_text(row.get(settings.text_column), source, rec, settings.text_column)
+        yield RawRecord(source, rec, value, err)
+
+
+def read_parquet(path: Path, source: str, settings) -> Iterator[RawRecord]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except PermissionError:
+        raise InputError(source, "permission denied") from None
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise InputError(source, f"not a readable Parquet file: {exc}") from None
+    schema = pf.schema_arrow
+    col, idcol = settings.text_column, settings.id_column
+    if col not in schema.names:
+        raise InputError(source, f"no column {col!r} (columns: {', '.join(schema.names)})")
+    if not (pa.types.is_string(schema.field(col).type) or pa.types.is_large_string(schema.field(col).type)):
+        raise InputError(source, f"column {col!r} has type {schema.field(col).type}, expected string")
+    if idcol and idcol not in schema.names:
+        raise InputError(source, f"no id column {idcol!r} (columns: {', '.join(schema.names)})")
+    n = 0
+    for batch in pf.iter_batches(columns=[c for c in (col, idcol) if c]):
+        texts = batch.column(col).to_pylist()
+        ids = batch.column(idcol).to_pylist() if idcol else [None] * len(texts)
+        for value, rid in zip(texts, ids):
+            n += 1
+            rec = str(rid) if rid is not None else f"row {n}"
+            value, err = _record_text(value, source, rec, col)
+            yield RawRecord(source, rec, value, err)
+
+
+def read_inputs(settings, base_dir: Path) -> Iterator[RawRecord]:
+    """Every record of every input, failures included (as records with ``error`` set).
+
+    A missing path or an empty glob raises InputError before anything is read.
+    """
+    for path, shown in discover(settings.paths, base_dir, settings.extensions):
+        fmt = settings.format if settings.format != "auto" else path.suffix.lower().lstrip(".")
+        try:
+            reader = registry.get("readers", fmt)
+        except registry.UnknownName:
+            yield RawRecord(shown, None, None, InputError(shown, f"unsupported file type {path.suffix!r}; "
+                                                                f"set input.format or use one of {', '.join(registry.names('readers'))}"))
+            continue
+        try:
+            yield from reader(path, shown, settings)
+        except InputError as exc:
+            yield RawRecord(shown, exc.record, None, exc)
