@@ -257,6 +257,20 @@ def _cell(v) -> str:
 
 
 @app.command()
+def report(
+    out_dir: Path = typer.Argument(..., help="Output folder of a run."),
+    html: Optional[Path] = typer.Option(None, "--html", help="HTML file to write (default: OUT_DIR/report.html)."),
+):
+    """Write a self-contained HTML review page: articles with entities and facts highlighted."""
+    from .report import write_report
+
+    if not (out_dir / "documents").is_dir():
+        _die(f"{out_dir}: not an output folder of `extract run` (no documents table)", 2)
+    path = write_report(out_dir, html or out_dir / "report.html")
+    typer.echo(str(path))
+
+
+@app.command()
 def schema():
     """Print every output table with its columns and types."""
     from rich.console import Console
