@@ -16,6 +16,7 @@ import typer
 from . import __version__
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  pretty_exceptions_show_locals=False,
                   help="zh-extract: turn Chinese news and government text into typed Parquet tables "
                        "(documents, sentences, entities, officials, facts).")
 train_app = typer.Typer(no_args_is_help=True, help="Train the project's models from public corpora.")
@@ -55,6 +56,7 @@ def run(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output folder (overrides output.dir)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, no summary."),
     fail_fast: bool = typer.Option(False, "--fail-fast", help="Stop at the first document that fails."),
+    force: bool = typer.Option(False, "--force", help="Process every input again, ignoring cached rows."),
 ):
     """Run the configured stages over the inputs and write one Parquet dataset per table.
 
@@ -66,7 +68,7 @@ def run(
 
     cfg = _load(config, set_)
     try:
-        summary = run_config(cfg, output=output, progress=not quiet, fail_fast=fail_fast or None)
+        summary = run_config(cfg, output=output, progress=not quiet, fail_fast=fail_fast or None, force=force)
     except (InputError, OutputError) as exc:
         _die(str(exc), 2)
     except RunFailed as exc:
@@ -87,7 +89,8 @@ def _print_summary(summary) -> None:
     for name, n in summary.rows.items():
         t.add_row(name, str(n))
     console.print(t)
-    console.print(f"documents: {summary.documents} ({summary.ok} ok, {summary.failed} failed)")
+    console.print(f"documents: {summary.documents} ({summary.ok} ok, {summary.failed} failed); "
+                  f"inputs reused from cache: {summary.cached_inputs}")
     if summary.failed:
         console.print("[yellow]some documents failed: see the documents table (status, error) and errors[/]")
 

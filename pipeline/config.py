@@ -81,6 +81,8 @@ class RunSettings(BaseModel):
     dask: DaskSettings = DaskSettings()
     fail_fast: bool = False
     """Stop at the first failed document instead of recording it and going on."""
+    cache: bool = True
+    """Reuse rows of inputs whose content and config are unchanged since the last run (``--force`` ignores it)."""
 
 
 class ConfigBase(BaseModel):
@@ -266,3 +268,7 @@ def _field_docs(model: type[BaseModel]) -> dict[str, str]:
                     and isinstance(getattr(b, "value", None), ast.Constant) and isinstance(b.value.value, str):
                 docs[a.target.id] = " ".join(b.value.value.split())
     return docs
+
+
+if __name__ == "__main__":  # python -m pipeline.config  -> the Markdown reference
+    print(config_reference())

@@ -106,7 +106,8 @@ def score_entities(gold: Iterable[dict], pred: Iterable[dict], labels: Iterable[
 def _pairs(officials: Iterable[dict]) -> list[tuple[str, str]]:
     pairs = []
     for o in officials:
-        for t in o.get("titles") or []:
+        titles = o.get("titles")
+        for t in ([] if titles is None else list(titles)):
             pairs.append((nospace(o["person"]), nospace(t)))
     return pairs
 
@@ -343,7 +344,9 @@ def score_output(out_dir: str | Path, golds: list[Gold]) -> EvalReport:
             return df[df["source"].map(lambda s: Path(s).name) == gold.source]
 
         def recs(df):
-            return [dict(r, source=gold.source) for r in mine(df).to_dict("records")]
+            df = mine(df)
+            df = df.astype(object).where(df.notna(), None)  # NaN -> None
+            return [dict(r, source=gold.source) for r in df.to_dict("records")]
 
         e = score_entities([dict(r, source=gold.source) for r in gold.entities], recs(ents))
         for lab, prf in e.per_label.items():

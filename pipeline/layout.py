@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .records import Document
+from .records import Document, OffsetMap
 
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)\s*$")
 BYLINE = re.compile(r"^[□■◇◆]")
@@ -102,20 +102,20 @@ class _Builder:
     """Accumulates repaired text with its source offsets."""
 
     text: list[str] = field(default_factory=list)
-    offsets: list[int] = field(default_factory=list)
+    offsets: OffsetMap = field(default_factory=OffsetMap)
 
     def add(self, s: str, start: int) -> tuple[int, int]:
-        begin = len(self.text)
-        self.text.extend(s)
-        self.offsets.extend(range(start, start + len(s)))
-        return begin, len(self.text)
+        begin = len(self.offsets)
+        self.text.append(s)
+        self.offsets.extend_range(start, len(s))
+        return begin, len(self.offsets)
 
     def add_break(self, source_pos: int) -> None:
         self.text.append("\n")
         self.offsets.append(source_pos)
 
     def __len__(self) -> int:
-        return len(self.text)
+        return len(self.offsets)
 
     def string(self) -> str:
         return "".join(self.text)

@@ -88,12 +88,28 @@ def decode(raw: bytes, source: str, encoding: str | None = None) -> str:
         except UnicodeDecodeError as exc:
             raise InputError(source, _position(raw, exc, encoding)) from None
     try:
-        return raw.decode("utf-8-sig")
+        return _check_text(raw.decode("utf-8-sig"), source)
     except UnicodeDecodeError as utf8_error:
+        prefix = raw[:utf8_error.start]
+        if any(b >= 0x80 for b in prefix[:utf8_error.start]):
+            # valid multi-byte UTF-8 before the bad byte: a file of mixed encodings,
+            # which a GB18030 reading would turn into plausible-looking garbage
+            raise InputError(source, _position(raw, utf8_error, "UTF-8")
+                             + "; the text before it is UTF-8, so the file mixes encodings") from None
         try:
-            return raw.decode("gb18030")
+            return _check_text(raw.decode("gb18030"), source)
         except UnicodeDecodeError:
             raise InputError(source, _position(raw, utf8_error, "UTF-8") + "; not GB18030 either") from None
+
+
+def _check_text(text: str, source: str) -> str:
+    """Reject decoded text that is mostly control characters (binary data)."""
+    sample = text[:20000]
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\n\r\t\f\v")
+    if sample and controls / len(sample) > 0.05:
+        raise InputError(source, f"binary content ({controls} control characters in the first {len(sample)}), "
+                                 "not a text file")
+    return text
 
 
 def _position(raw: bytes, exc: UnicodeDecodeError, encoding: str) -> str:
@@ -207,20 +223,25 @@ def read_parquet(path: Path, source: str, settings) -> Iterator[RawRecord]:
             yield RawRecord(source, rec, value, err)
 
 
+def read_file(path: Path, shown: str, settings) -> Iterator[RawRecord]:
+    """Every record of one input file; failures become records with ``error`` set."""
+    fmt = settings.format if settings.format != "auto" else path.suffix.lower().lstrip(".")
+    try:
+        reader = registry.get("readers", fmt)
+    except registry.UnknownName:
+        yield RawRecord(shown, None, None, InputError(shown, f"unsupported file type {path.suffix!r}; "
+                                                            f"set input.format or use one of {', '.join(registry.names('readers'))}"))
+        return
+    try:
+        yield from reader(path, shown, settings)
+    except InputError as exc:
+        yield RawRecord(shown, exc.record, None, exc)
+
+
 def read_inputs(settings, base_dir: Path) -> Iterator[RawRecord]:
     """Every record of every input, failures included (as records with ``error`` set).
 
     A missing path or an empty glob raises InputError before anything is read.
     """
     for path, shown in discover(settings.paths, base_dir, settings.extensions):
-        fmt = settings.format if settings.format != "auto" else path.suffix.lower().lstrip(".")
-        try:
-            reader = registry.get("readers", fmt)
-        except registry.UnknownName:
-            yield RawRecord(shown, None, None, InputError(shown, f"unsupported file type {path.suffix!r}; "
-                                                                f"set input.format or use one of {', '.join(registry.names('readers'))}"))
-            continue
-        try:
-            yield from reader(path, shown, settings)
-        except InputError as exc:
-            yield RawRecord(shown, exc.record, None, exc)
+        yield from read_file(path, shown, settings)

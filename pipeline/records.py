@@ -10,8 +10,70 @@ into the record's text field for jsonl/csv/parquet input) before writing, using
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass, field, fields, asdict
-from typing import Any
+from typing import Any, Iterable, Iterator
+
+
+class OffsetMap:
+    """Text index -> source offset, stored as contiguous runs.
+
+    A repaired article maps to its source in a few hundred runs however long it is,
+    so a 50 MB single-line file does not need a 50-million-entry list.
+    """
+
+    __slots__ = ("_starts", "_sources", "_length")
+
+    def __init__(self, offsets: Iterable[int] = ()):
+        self._starts: list[int] = []  # text index where each run starts
+        self._sources: list[int] = []  # source offset of that index
+        self._length = 0
+        for o in offsets:
+            self.append(o)
+
+    @classmethod
+    def identity(cls, n: int) -> "OffsetMap":
+        m = cls()
+        if n:
+            m._starts, m._sources, m._length = [0], [0], n
+        return m
+
+    def append(self, source: int) -> None:
+        if not self._starts or self._sources[-1] + (self._length - self._starts[-1]) != source:
+            self._starts.append(self._length)
+            self._sources.append(source)
+        self._length += 1
+
+    def extend_range(self, source_start: int, n: int) -> None:
+        """Append ``n`` consecutive source offsets starting at ``source_start``."""
+        if n <= 0:
+            return
+        self.append(source_start)
+        self._length += n - 1
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, i: int) -> int:
+        if i < 0:
+            i += self._length
+        if not 0 <= i < self._length:
+            raise IndexError(i)
+        k = bisect_right(self._starts, i) - 1
+        return self._sources[k] + (i - self._starts[k])
+
+    def __iter__(self) -> Iterator[int]:
+        bounds = self._starts[1:] + [self._length]
+        for start, end, src in zip(self._starts, bounds, self._sources):
+            yield from range(src, src + end - start)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (OffsetMap, list, range)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"OffsetMap({len(self)} chars, {len(self._starts)} runs)"
 
 
 @dataclass
@@ -33,7 +95,7 @@ class Document:
     status: str = "ok"
     error: str | None = None
     # not written: text index -> source offset, len(offsets) == len(text)
-    offsets: list[int] = field(default_factory=list, repr=False)
+    offsets: OffsetMap = field(default_factory=OffsetMap, repr=False)
     # not written: the decoded source text the offsets point into
     source_text: str = field(default="", repr=False)
 

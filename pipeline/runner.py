@@ -22,8 +22,8 @@ from typing import Any, Iterable, Iterator
 from . import __version__, registry
 from .config import ConfigBase, load_config
 from .layout import doc_id_for
-from .readers import InputError, RawRecord, discover, read_inputs
-from .records import Document, ErrorRecord, to_row
+from .readers import RawRecord, discover, read_file
+from .records import Document, ErrorRecord, OffsetMap, to_row
 from .stage import Analysis, RunContext
 from .writer import TableWriter
 
@@ -44,6 +44,7 @@ class RunSummary:
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
     characters: int = 0
+    cached_inputs: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -116,7 +117,7 @@ class Pipeline:
 def raw_document(rec: RawRecord) -> Document:
     text = rec.text or ""
     return Document(doc_id=doc_id_for(rec.source, rec.record, 0), source=rec.source, record=rec.record,
-                    text=text, source_start=0, source_end=len(text), offsets=list(range(len(text))),
+                    text=text, source_start=0, source_end=len(text), offsets=OffsetMap.identity(len(text)),
                     source_text=text)
 
 
@@ -173,58 +174,167 @@ def _batches(records: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord
         yield batch
 
 
-def _local(config: ConfigBase, batches: Iterator[list[RawRecord]]):
-    pipe = Pipeline(config)
-    for batch in batches:
-        before = dict(pipe.stage_seconds)
-        rows = pipe.process_records(batch)
-        yield rows, {k: pipe.stage_seconds[k] - before.get(k, 0.0) for k in pipe.stage_seconds}
+class LocalExecutor:
+    """Batches processed in this process."""
+
+    def __init__(self, config: ConfigBase):
+        self.config = config
+
+    def __enter__(self):
+        self.pipe = Pipeline(self.config)
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def imap(self, batches: Iterable[list[RawRecord]]):
+        pipe = self.pipe
+        for batch in batches:
+            before = dict(pipe.stage_seconds)
+            rows = pipe.process_records(batch)
+            yield rows, {k: pipe.stage_seconds[k] - before.get(k, 0.0) for k in pipe.stage_seconds}
 
 
-def _processes(config: ConfigBase, batches: Iterator[list[RawRecord]]):
-    import multiprocessing as mp
-    from functools import partial
+class ProcessExecutor:
+    """Batches processed by ``run.workers`` worker processes; results come back in input order."""
 
-    ctx = mp.get_context("spawn")  # fresh interpreters: no inherited threads or model state
-    with ctx.Pool(config.run.workers) as pool:
-        yield from pool.imap(partial(process_batch, _payload(config)), batches)
+    def __init__(self, config: ConfigBase):
+        self.config = config
+
+    def __enter__(self):
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")  # fresh interpreters: no inherited threads or model state
+        self.pool = ctx.Pool(self.config.run.workers)
+        self.payload = _payload(self.config)
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            self.pool.close()
+        else:
+            self.pool.terminate()
+        self.pool.join()
+        return False
+
+    def imap(self, batches: Iterable[list[RawRecord]]):
+        from functools import partial
+
+        yield from self.pool.imap(partial(process_batch, self.payload), batches)
 
 
-def _dask(config: ConfigBase, batches: Iterator[list[RawRecord]]):
-    from dask.distributed import Client, LocalCluster
+class DaskExecutor:
+    """Batches processed on a Dask cluster (``run.dask.address``, or a local cluster)."""
 
-    if config.run.dask.address:
-        client, cluster = Client(config.run.dask.address), None
-    else:
-        cluster = LocalCluster(n_workers=config.run.dask.n_workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-    try:
-        payload = _payload(config)
-        window = 2 * max(1, len(client.scheduler_info().get("workers", {})) or 1)
+    def __init__(self, config: ConfigBase):
+        self.config = config
+
+    def __enter__(self):
+        from dask.distributed import Client, LocalCluster
+
+        settings = self.config.run.dask
+        if settings.address:
+            self.cluster, self.client = None, Client(settings.address)
+        else:
+            self.cluster = LocalCluster(n_workers=settings.n_workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None)
+            self.client = Client(self.cluster)
+        self.payload = _payload(self.config)
+        return self
+
+    def __exit__(self, *exc):
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        return False
+
+    def imap(self, batches: Iterable[list[RawRecord]]):
+        workers = len(self.client.scheduler_info().get("workers", {})) or 1
         pending = []
-        for batch in batches:  # bounded number of batches in flight; results in input order
-            pending.append(client.submit(process_batch, payload, batch, pure=False))
-            if len(pending) >= window:
+        for batch in batches:  # a bounded number of batches in flight; results in input order
+            pending.append(self.client.submit(process_batch, self.payload, batch, pure=False))
+            if len(pending) >= 2 * workers:
                 yield pending.pop(0).result()
         for fut in pending:
             yield fut.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
-EXECUTORS = {"local": _local, "processes": _processes, "dask": _dask}
+def make_executor(config: ConfigBase):
+    if config.run.executor == "dask":
+        return DaskExecutor(config)
+    return ProcessExecutor(config) if config.run.workers > 1 else LocalExecutor(config)
+
+
+# --------------------------------------------------------------------------- incremental runs
+
+class RunCache:
+    """Rows of each input file, keyed by the file's content hash and the config fingerprint.
+
+    A re-run over the same inputs and config reads rows from here instead of
+    processing again; an added or changed file is processed alone.
+    """
+
+    def __init__(self, folder: Path, fingerprint: str, use: bool = True):
+        self.folder, self.fingerprint, self.use = folder, fingerprint, use
+
+    def key(self, sha256: str) -> str:
+        return hashlib.sha256(f"{sha256}:{self.fingerprint}:{__version__}".encode()).hexdigest()[:32]
+
+    def path(self, sha256: str) -> Path:
+        return self.folder / f"{self.key(sha256)}.pkl.gz"
+
+    def load(self, sha256: str | None) -> dict[str, list[dict]] | None:
+        import gzip
+        import pickle
+
+        if not self.use or not sha256 or not self.path(sha256).is_file():
+            return None
+        try:
+            with gzip.open(self.path(sha256), "rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # noqa: BLE001 - a damaged cache entry is recomputed
+            return None
+
+    def store(self, sha256: str | None, rows: dict[str, list[dict]]) -> None:
+        import gzip
+        import pickle
+
+        if not sha256:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.path(sha256).with_suffix(f".tmp{os.getpid()}")
+        with gzip.open(tmp, "wb", compresslevel=3) as fh:
+            pickle.dump(rows, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path(sha256))
+
+
+def _sha256(path: Path) -> str | None:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _by_source(rows: dict[str, list[dict]]) -> dict[str, dict[str, list[dict]]]:
+    out: dict[str, dict[str, list[dict]]] = {}
+    for table, table_rows in rows.items():
+        for r in table_rows:
+            out.setdefault(r["source"], {t: [] for t in rows})[table].append(r)
+    return out
 
 
 # --------------------------------------------------------------------------- run
 
 def run(config: ConfigBase | str | Path, *, output: str | Path | None = None, overrides: list[str] | None = None,
-        progress: bool = True, fail_fast: bool | None = None) -> RunSummary:
+        progress: bool = True, fail_fast: bool | None = None, force: bool = False) -> RunSummary:
     """Run a config end to end and write its tables; returns a summary.
 
     ``config``: a loaded config or a YAML path.  ``output`` overrides ``output.dir``.
+    ``force``: process every input even when cached rows for it exist.
     """
     if not isinstance(config, ConfigBase):
         config = load_config(config, overrides)
@@ -235,45 +345,72 @@ def run(config: ConfigBase | str | Path, *, output: str | Path | None = None, ov
     t0 = time.perf_counter()
 
     files = discover(config.input.paths, config.base_dir, config.input.extensions)  # fails early on bad paths
+    hashes = {shown: _sha256(path) for path, shown in files}
     tables = ["documents", "sentences", "entities", "officials", "facts", "errors"]
     seg = getattr(config, "segment", None)
     if seg is not None and "segment" in config.stages and seg.tokens:
         tables.insert(2, "tokens")
+    cache = RunCache(out_dir.parent / f".{out_dir.name}.cache", config.fingerprint(), use=config.run.cache and not force)
     writer = TableWriter(out_dir, tables, config.output.compression)
     summary = RunSummary(out_dir)
-    executor = "dask" if config.run.executor == "dask" else ("processes" if config.run.workers > 1 else "local")
-    records = read_inputs(config.input, config.base_dir)
+
+    def emit(rows: dict[str, list[dict]]) -> None:
+        for table, table_rows in rows.items():
+            writer.add(table, table_rows)
+        for d in rows["documents"]:
+            summary.documents += 1
+            summary.ok += d["status"] == "ok"
+            summary.failed += d["status"] == "failed"
+            summary.characters += len(d["text"] or "")
+        bar(len(rows["documents"]))
+
     try:
-        with _progress(progress) as bar:
-            for rows, seconds in EXECUTORS[executor](config, _batches(records, config.run.batch_size)):
-                for table, table_rows in rows.items():
-                    writer.add(table, table_rows)
-                for k, v in seconds.items():
-                    summary.stage_seconds[k] = summary.stage_seconds.get(k, 0.0) + v
-                for d in rows["documents"]:
-                    summary.documents += 1
-                    summary.ok += d["status"] == "ok"
-                    summary.failed += d["status"] == "failed"
-                    summary.characters += len(d["text"] or "")
-                bar(len(rows["documents"]))
+        with _progress(progress) as bar, make_executor(config) as executor:
+            i = 0
+            while i < len(files):
+                cached = cache.load(hashes[files[i][1]])
+                if cached is not None:
+                    summary.cached_inputs += 1
+                    emit(cached)
+                    i += 1
+                    continue
+                j = i  # a run of consecutive files without cached rows goes through the stages
+                while j < len(files) and (j == i or cache.load(hashes[files[j][1]]) is None):
+                    j += 1
+                group = files[i:j]
+                records = (rec for path, shown in group for rec in read_file(path, shown, config.input))
+                done: dict[str, dict[str, list[dict]]] = {}
+                order = [shown for _, shown in group]
+                for rows, seconds in executor.imap(_batches(records, config.run.batch_size)):
+                    emit(rows)
+                    for k, v in seconds.items():
+                        summary.stage_seconds[k] = summary.stage_seconds.get(k, 0.0) + v
+                    for source, part in _by_source(rows).items():
+                        acc = done.setdefault(source, {t: [] for t in rows})
+                        for t, r in part.items():
+                            acc[t].extend(r)
+                    # files before the last one seen in this batch are complete: cache them
+                    last = max((order.index(s) for s in done if s in order), default=-1)
+                    for source in [s for s in done if s in order and order.index(s) < last]:
+                        cache.store(hashes.get(source), done.pop(source))
+                for source, part in done.items():
+                    cache.store(hashes.get(source), part)
+                i = j
         summary.rows = dict(writer.rows)
         summary.seconds = time.perf_counter() - t0
-        writer.commit(_manifest(config, files, summary, started))
+        writer.commit(_manifest(config, files, hashes, summary, started))
     except BaseException:
         writer.abort()
         raise
     return summary
 
 
-def _manifest(config: ConfigBase, files: list[tuple[Path, str]], summary: RunSummary, started: float) -> dict:
+def _manifest(config: ConfigBase, files: list[tuple[Path, str]], hashes: dict[str, str | None],
+              summary: RunSummary, started: float) -> dict:
     inputs = []
     for path, shown in files:
-        h = hashlib.sha256()
         try:
-            with open(path, "rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
-            inputs.append({"source": shown, "bytes": path.stat().st_size, "sha256": h.hexdigest()})
+            inputs.append({"source": shown, "bytes": path.stat().st_size, "sha256": hashes.get(shown)})
         except OSError as exc:
             inputs.append({"source": shown, "error": str(exc)})
     return {
@@ -287,6 +424,7 @@ def _manifest(config: ConfigBase, files: list[tuple[Path, str]], summary: RunSum
         "versions": _versions(),
         "models": _models(config),
         "inputs": inputs,
+        "cached_inputs": summary.cached_inputs,
         "documents": {"total": summary.documents, "ok": summary.ok, "failed": summary.failed},
         "rows": summary.rows,
         "seconds": round(summary.seconds, 3),
@@ -330,7 +468,7 @@ def _models(config: ConfigBase) -> dict[str, Any]:
     return out
 
 
-class _progress:
+class _progress:  # noqa: N801
     """A rich progress line on stderr (documents processed); silent when disabled or not a TTY-worthy run."""
 
     def __init__(self, enabled: bool):

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import re
 
+MAX_SENTENCE = 1000  # longer runs without sentence punctuation are cut at a comma or space, else hard
+_SOFT = re.compile(r"[，,；;、：:\s]")
+
 # a sentence ends after 。！？!? (or …… / ……” ), including closing quotes/brackets that follow
 _END = re.compile(r"(?:[。！？!?]+|…{1,2}(?=[^，,、”’」』）)]|$))[”’」』）)》\"']*|\n+")
 
@@ -25,5 +28,13 @@ def _add(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
+    while end - start > MAX_SENTENCE:
+        cut = start + MAX_SENTENCE
+        soft = [m.end() for m in _SOFT.finditer(text, start + MAX_SENTENCE // 2, cut)]
+        cut = soft[-1] if soft else cut
+        _add(text, start, cut, spans)
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
     if end > start:
         spans.append((start, end))

@@ -57,7 +57,7 @@ def _resolve(value: Path, info: ValidationInfo) -> Path:
         path = Path(base) / path
     if not path.exists():
         raise ValueError(f"path does not exist: {path}")
-    return path
+    return path.resolve()
 
 
 # A path in a config file: resolved against the config file's folder and required to exist.
@@ -69,7 +69,7 @@ def _resolve_any(value: Path, info: ValidationInfo) -> Path:
     path = Path(value).expanduser()
     if not path.is_absolute() and base is not None:
         path = Path(base) / path
-    return path
+    return path.resolve()
 
 
 # A path that may not exist yet (an output folder), resolved the same way.

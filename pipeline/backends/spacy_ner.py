@@ -1,0 +1,230 @@
+"""The project's own statistical NER backend (spaCy, character level).
+
+The shipped model lives in ``pipeline/resources/models/ner-zh/``:
+
+* ``ner/``     -- a spaCy ``zh`` pipeline (``segmenter: char``) with a
+  ``zh_char_features`` component (normalised character + right character
+  bigram as token features) and a transition-based ``ner`` predicting
+  PERSON / PLACE / ORG;
+* ``orgtype/`` -- a spaCy ``textcat`` pipeline that labels the text of an ORG
+  mention as COMPANY, GOV or ORG.
+
+``SpacyNerBackend(model=None).tag(texts)`` returns character-offset spans
+(end exclusive) with labels PERSON, PLACE, COMPANY, GOV, ORG.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Iterable
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+Span = tuple[int, int, str]
+
+MODEL_NAME = "ner-zh"
+ORG_TYPES = ("COMPANY", "GOV", "ORG")
+
+# ---------------------------------------------------------------------------
+# character features (registered here so that loading the model only needs
+# this module; the training code imports it too)
+# ---------------------------------------------------------------------------
+_DIGITS = re.compile(r"\d")
+
+
+def _norm_char(ch: str) -> str:
+    """NFKC (full-width -> half-width), lower case, every digit -> 0."""
+    if not ch:
+        return ch
+    n = unicodedata.normalize("NFKC", ch).lower()
+    n = _DIGITS.sub("0", n)
+    return n or ch
+
+
+class CharFeatures:
+    """Put the normalised character in ``token.lemma_`` and the normalised
+    bigram (this character + the next one) in ``token.norm_`` so that the
+    tok2vec's ``MultiHashEmbed`` can embed both."""
+
+    def __init__(self, nlp: Language, name: str = "zh_char_features"):
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        norms = [_norm_char(t.text) if not t.is_space else "<sp>" for t in doc]
+        n = len(norms)
+        for i, tok in enumerate(doc):
+            tok.lemma_ = norms[i]
+            nxt = norms[i + 1] if i + 1 < n else "</s>"
+            tok.norm_ = norms[i] + "|" + nxt
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128):
+        for doc in docs:
+            yield self(doc)
+
+    # serialisation: no state
+    def to_disk(self, path, exclude=tuple()):
+        pass
+
+    def from_disk(self, path, exclude=tuple()):
+        return self
+
+    def to_bytes(self, exclude=tuple()):
+        return b""
+
+    def from_bytes(self, data, exclude=tuple()):
+        return self
+
+
+if "zh_char_features" not in Language.factories:  # pragma: no branch
+
+    @Language.factory("zh_char_features")
+    def _make_char_features(nlp: Language, name: str):
+        return CharFeatures(nlp, name)
+
+
+# ---------------------------------------------------------------------------
+# chunking of long texts
+# ---------------------------------------------------------------------------
+_SENT_END = re.compile(r"[。！？!?；;…\n\r]+[”’」』）)]*")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def split_chunks(text: str, max_chars: int = 300) -> list[tuple[int, str]]:
+    """Split ``text`` into ``(offset, chunk)`` pieces of at most ``max_chars``
+    characters, preferring sentence ends / newlines, then commas; whitespace-
+    only pieces are dropped."""
+    if len(text) <= max_chars:
+        return [(0, text)] if text.strip() else []
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        pieces.append((start, text[start:m.end()]))
+        start = m.end()
+    if start < len(text):
+        pieces.append((start, text[start:]))
+    # merge short sentences into chunks, hard-split over-long ones
+    out: list[tuple[int, str]] = []
+    cur_off, cur = 0, ""
+    for off, piece in pieces:
+        if len(piece) > max_chars:
+            if cur:
+                out.append((cur_off, cur))
+                cur = ""
+            out.extend(_hard_split(off, piece, max_chars))
+            continue
+        if not cur:
+            cur_off, cur = off, piece
+        elif len(cur) + len(piece) <= max_chars:
+            cur += piece
+        else:
+            out.append((cur_off, cur))
+            cur_off, cur = off, piece
+    if cur:
+        out.append((cur_off, cur))
+    return [(o, c) for o, c in out if c.strip()]
+
+
+def _hard_split(offset: int, text: str, max_chars: int) -> list[tuple[int, str]]:
+    out = []
+    i = 0
+    while i < len(text):
+        end = min(i + max_chars, len(text))
+        if end < len(text):
+            # prefer a comma / space in the second half of the window
+            window = text[i:end]
+            cut = max(window.rfind(c) for c in "，,、 \t：:")
+            if cut > max_chars // 2:
+                end = i + cut + 1
+        out.append((offset + i, text[i:end]))
+        i = end
+    return out
+
+
+# ---------------------------------------------------------------------------
+# the backend
+# ---------------------------------------------------------------------------
+def default_model_path() -> Path:
+    try:
+        from importlib.resources import files
+
+        p = files("pipeline") / "resources" / "models" / MODEL_NAME
+        return Path(str(p))
+    except Exception:  # pragma: no cover - importlib fallback
+        return Path(__file__).resolve().parent.parent / "resources" / "models" / MODEL_NAME
+
+
+class SpacyNerBackend:
+    """Character-level spaCy NER + organisation-type classifier."""
+
+    name = "spacy"
+
+    def __init__(self, model: str | Path | None = None, batch_size: int = 64,
+                 max_chars: int = 300, **_: object) -> None:
+        import spacy
+
+        root = Path(model) if model is not None else default_model_path()
+        if not root.exists():
+            raise FileNotFoundError(f"spaCy NER model not found: {root}")
+        ner_dir = root / "ner" if (root / "ner").is_dir() else root
+        if not (ner_dir / "config.cfg").exists():
+            raise FileNotFoundError(
+                f"no spaCy pipeline (config.cfg) in {ner_dir}; expected a model directory "
+                f"with ner/ and orgtype/ sub-pipelines")
+        self.model_path = root
+        self.batch_size = int(batch_size)
+        self.max_chars = int(max_chars)
+        self.nlp = spacy.load(ner_dir)
+        org_dir = root / "orgtype"
+        self.orgtype = spacy.load(org_dir) if (org_dir / "config.cfg").exists() else None
+
+    # -- public API -------------------------------------------------------
+    def tag(self, texts: list[str]) -> list[list[Span]]:
+        results: list[list[Span]] = [[] for _ in texts]
+        chunks: list[tuple[int, int, str]] = []  # (text index, offset, chunk)
+        for ti, text in enumerate(texts):
+            if not isinstance(text, str) or not text or text.isspace():
+                continue
+            clean = _SURROGATES.sub("\ufffd", text)  # same length, encodable
+            for off, chunk in split_chunks(clean, self.max_chars):
+                chunks.append((ti, off, chunk))
+        if not chunks:
+            return results
+        org_refs: list[tuple[int, int]] = []  # (text index, position in results)
+        org_texts: list[str] = []
+        docs = self.nlp.pipe((c for _, _, c in chunks), batch_size=self.batch_size)
+        for (ti, off, chunk), doc in zip(chunks, docs):
+            for ent in doc.ents:
+                s, e = ent.start_char, ent.end_char
+                # trim whitespace at the edges
+                while s < e and chunk[s].isspace():
+                    s += 1
+                while e > s and chunk[e - 1].isspace():
+                    e -= 1
+                if s >= e:
+                    continue
+                label = ent.label_ if ent.label_ in ("PERSON", "PLACE", "ORG") else "ORG"
+                results[ti].append((s + off, e + off, label))
+                if label == "ORG":
+                    org_refs.append((ti, len(results[ti]) - 1))
+                    org_texts.append(texts[ti][s + off:e + off])
+        if org_texts and self.orgtype is not None:
+            for (ti, k), label in zip(org_refs, self.classify_orgs(org_texts)):
+                s, e, _ = results[ti][k]
+                results[ti][k] = (s, e, label)
+        for r in results:
+            r.sort()
+        return results
+
+    def classify_orgs(self, mentions: list[str]) -> list[str]:
+        """COMPANY / GOV / ORG for each organisation mention."""
+        if self.orgtype is None:
+            return ["ORG"] * len(mentions)
+        out = []
+        safe = [_SURROGATES.sub("\ufffd", m) if m.strip() else "?" for m in mentions]
+        for doc in self.orgtype.pipe(safe, batch_size=256):
+            cats = doc.cats
+            out.append(max(ORG_TYPES, key=lambda c: cats.get(c, 0.0)) if cats else "ORG")
+        return out

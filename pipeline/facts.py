@@ -1,0 +1,679 @@
+"""Numeric facts: every asserted quantity with its unit, bound, subject, entity and time.
+
+The grammar (numbers, units, qualifiers, ranges, ranks) lives in :mod:`pipeline.numbers`
+and the unit catalogue in ``resources/units.yaml``.  This module decides which
+quantity mentions are facts (``data/gold/GUIDELINES.md``) and attributes them.
+
+Not facts (general rules, no word lists of a sample):
+
+- dates, years, clock times, durations: a number followed by a time unit of the
+  catalogue (年, 月, 日, 天, 时, 季度, 个月 ...), including ranges (8时至20时);
+- ordinals that are identifiers: 第N followed by anything but a rank unit (位/名/强),
+  大 or the end of a clause (第十九批, 第一生态环境保护督察组, 第二海底隧道);
+- phone numbers, postal boxes, house numbers and codes: numbers without a unit
+  (0532-86718475, 167号: 号 is a time/house-number word, not a unit), numbers
+  touching Latin letters, digits, ``-``, ``/``, ``.`` or ``#`` (A053, RCEP-ABS, 5G),
+  Arabic numbers with a leading zero;
+- numbers inside names and slogans: inside 《》 titles; inside a short quotation
+  “...” that holds two or more numbers (“百场万企 校企牵手”, “一周一策”); inside an
+  entity span when the entity stage ran; a bare magnitude (百场, 千家, 万人) that no
+  qualifier (超/近/上/过 ...) introduces (千家万户, 百场万企);
+- the indefinite 一: the Chinese numeral 一 alone before a classifier
+  (一家远道而来的广东企业, 一批, 一条长约35米的排水沟).  Arabic ``1个`` is a count.
+
+Attribution (documented heuristics):
+
+- ``subject``: for counts, the noun phrase after the classifier (up to the clause
+  end, a following number or a verb-like stop word); when there is none, and for
+  measures (money, area, length, percent ...), the metric phrase before the number
+  (from the clause or list-item start, leading time words and trailing 达/为/约/的
+  stripped, cut after the last verb such as 集聚/接待/涉及/吸引/举办).  Ranks: the
+  noun after 第N大, else the phrase before 位居/居/位列, or before it when only a scope
+  word (全国, 全省) stands between.  In a 其中-sentence whose items are named
+  entities (其中，胶州市11件、即墨区9件), the subject is the head noun of the previous
+  sentence's topic (信访举报件); in a 其中-clause listing names (其中上海、北京位列前五)
+  it is the previous clause's object.
+- ``entity``: (1) the entity that is the whole phrase before the number
+  (胶州市11件); (2) the entity that starts the counted noun (18家德国企业); (3) the
+  first entity of the clause before the number, unless the clause starts with 其中;
+  (4) the first entity of the sentence before the number.  Entities in 《》 titles,
+  in 根据/按照/据 clauses and sources of reported speech (工信部数据显示) are skipped.
+  Entities come from the entity stage (``Analysis.entities``); when it did not run,
+  only rule (1) applies, with simple place/organisation suffix cues (…市/区/县/镇,
+  …公司/集团/局/组) instead of entities (``entity_cues``), and ``entity_id`` is null.
+- ``time``: the nearest time expression before the number in the same sentence
+  (2023年, 今年一季度, 截至目前, 4月28日, 年内), not a dateline (本报4月28日讯) nor a
+  title in 《》; ``time_start``/``time_end`` are resolved against the article date
+  with jionlp (relative forms such as 今年一季度 need the date; 目前 is the article
+  date, 截至目前 ends on it).
+- ``place``: the attributed entity when it is a PLACE, else the first PLACE entity
+  of the clause before the number.
+"""
+from __future__ import annotations
+
+import bisect
+import contextlib
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from .numbers import Catalogue, Quantity, scan_quantities
+from .records import Entity, ErrorRecord, Fact, Sentence
+from .sentences import split_sentences
+from .stage import Analysis, ExistingPath, RunContext
+
+KINDS = ("count", "money", "area", "length", "weight", "percent", "rank", "other")
+
+
+class FactSettings(BaseModel):
+    """Settings of the ``facts`` stage."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    units: list[ExistingPath] = []
+    """Extra unit catalogues (YAML, same layout as ``pipeline/resources/units.yaml``),
+    merged in order over the shipped one: add units, multipliers, qualifiers, time
+    words; a ``null`` value removes a shipped entry."""
+    kinds: list[str] = list(KINDS)
+    """Fact kinds to keep (count, money, area, length, weight, percent, rank, other)."""
+    ranks: bool = True
+    """Extract ranks (第六位, 第一大, 前五)."""
+    entity_cues: bool = True
+    """When the document has no entities (entity stage not run), treat a phrase with a
+    place or organisation suffix (…市, …区, …公司, …局, …组) right before a number as
+    the fact's entity (其中，胶州市11件).  Without entities no other attribution is made."""
+    skip_inside_entities: bool = True
+    """Drop numbers that lie inside an entity span (numbers inside names)."""
+    resolve_times: bool = True
+    """Resolve time expressions to ``time_start``/``time_end`` (jionlp, against the article date)."""
+    keep_sentence: bool = True
+    """Fill the ``sentence`` column with the fact's sentence text."""
+
+
+# ------------------------------------------------------------------ lexical constants
+
+CLAUSE_END = set("，,；;：:。！？!?\n")
+BEFORE_STOP = CLAUSE_END | set("、（(【[—")
+AFTER_STOP = CLAUSE_END | set("）)】]")
+DIGIT_START = set("0123456789０１２３４５６７８９零〇一二两三四五六七八九十百千万第")
+NOT_NOUN_START = set("共分是为在将已都均也还就又再并得了着过和与及或至到于向对从被把让使等约近超逾多余左以达占、")
+# words after which the counted noun stops (verbs, adverbs)
+AFTER_STOPWORDS = ("等", "进行", "涉及", "参加", "参与", "至少", "面对面", "一一", "分别", "正在", "已经", "已", "将",
+                   "均", "都", "列入", "纳入", "来", "同时", "共同", "实现", "完成", "达到", "达", "为", "是", "在",
+                   "中，", "被", "获得")
+LEAD_WORDS = ("其中", "此外", "另外", "同时", "目前", "当前", "累计", "共计", "合计", "总计", "共", "已", "并", "还", "其",
+              "该", "这", "此", "全年", "全市", "全省", "全区", "全国")
+TRAIL_WORDS = ("达到", "高达", "多达", "共计", "合计", "总计", "累计", "分别", "已达", "约为", "达", "为", "是", "有",
+               "共", "约", "已", "了", "的", "计", "均", "在", "中", "都")
+CUT_VERBS = ("集聚", "聚集", "接待", "确定", "涉及", "吸引", "培育", "举办", "拥有", "包括", "签约", "签订", "推出",
+             "设有", "引进", "新增", "吸纳", "带动", "建成", "打造", "形成", "覆盖", "惠及", "受理", "收到", "查处",
+             "排查", "发现", "投入", "获得", "获批", "认定", "入选", "选出", "选取", "招引", "落地", "开工", "实施",
+             "提出", "发布", "出台", "制定", "组织", "开展")
+RANK_VERBS = ("位居", "位列", "名列", "跻身", "进入", "稳居", "居", "位于")
+SCOPE_WORDS = ("全国", "全省", "全市", "全区", "全球", "世界", "国内", "省内", "市内", "全国各城市", "各城市", "同类城市")
+TOPIC_VERBS = ("共", "涉及", "包括", "有", "达", "为", "是", "累计", "已", "将", "均", "占")
+REPORT_VERBS = re.compile(r"^(?:数据|统计|调查|报告|监测)?(?:显示|表示|介绍|称|指出|认为|说|透露)")
+AGENT_VERBS = re.compile(r"主办|承办|协办|举办|指导|组织|发起|牵头|主持|负责|实施")
+BASIS_CLAUSE = re.compile(r"^(?:根据|按照|依据|依照|据|经)")
+PLACE_CUE = re.compile(r"^[\u4e00-\u9fff]{1,10}(?:省|市|区|县|镇|乡|村|街道|新区|自治州|州|盟|旗)$")
+ORG_CUE = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}(?:公司|集团|银行|大学|学院|医院|局|委员会|委|厅|办公室|中心|协会|研究会|督察组|核查组|工作组|领导小组)$")
+QUOTE_OPEN, QUOTE_CLOSE = "“‘「『\"", "”’」』\""
+QUOTES = set(QUOTE_OPEN + QUOTE_CLOSE)
+
+_CN = "〇零一二两三四五六七八九十"
+_TIME_RE = re.compile(
+    r"截至(?:目前|今年(?:\d{1,2}月(?:底|末)?)?|\d{4}年(?:\d{1,2}月(?:底|末)?)?|\d{1,2}月(?:底|末)?)?"
+    r"|(?:(?:\d{4}|[〇零一二三四五六七八九]{4})年度?|今年|去年|明年|前年|本年|当年|上年)"
+    rf"(?:第?[一二三四1-4]季度|上半年|下半年|前[{_CN}\d]+(?:个)?(?:季度|月)|[{_CN}\d]{{1,3}}(?:至[{_CN}\d]{{1,3}})?月(?:份)?(?:\d{{1,2}}日)?(?:底|末|初|上旬|中旬|下旬)?|年初|年底|年末|年中|以来)?"
+    rf"|第?[一二三四1-4]季度|上半年|下半年|前[一二三]季度"
+    r"|\d{1,2}月\d{1,2}日|\d{1,2}月(?:份)?(?:底|末|初)?|(?<![月\d])\d{1,2}日"
+    r"|目前|当前|年内|年底前|至今"
+)
+_DATELINE_AFTER = re.compile(r"^(?:讯|电)")
+
+
+@dataclass
+class _Ctx:
+    text: str
+    sentences: list[tuple[int, int]]
+    sent_starts: list[int]
+    entities: list[Entity]
+    titles: list[tuple[int, int]]
+    slogans: list[tuple[int, int]]
+    times: list[tuple[int, int]]
+    doc_date: dt.date | None
+    settings: FactSettings
+    cues: bool
+
+
+# ------------------------------------------------------------------ public API
+
+def extract_facts(text: str, sentences: Iterable | None = None, entities: Sequence[Entity] = (),
+                  doc_date: dt.date | None = None, settings: FactSettings | None = None,
+                  catalogue: Catalogue | None = None, doc_id: str = "", source: str = "") -> list[Fact]:
+    """The numeric facts of ``text``.
+
+    ``sentences``: ``(start, end)`` pairs or :class:`Sentence` records (default:
+    :func:`split_sentences`); ``entities``: :class:`Entity` records with offsets into
+    ``text``; ``doc_date``: the article date that relative times are resolved against.
+    Offsets of the returned facts index ``text`` and ``fact.text == text[start:end]``.
+    """
+    settings = settings or FactSettings()
+    catalogue = catalogue or _catalogue(tuple(str(p) for p in settings.units))
+    if sentences is None:
+        spans = split_sentences(text)
+    else:
+        spans = [(s.start, s.end) if isinstance(s, Sentence) else (int(s[0]), int(s[1])) for s in sentences]
+    spans = sorted(spans) or [(0, len(text))]
+    ents = sorted((e for e in entities if 0 <= e.start < e.end <= len(text)), key=lambda e: (e.start, -e.end))
+    titles, slogans = _bracket_regions(text)
+    ctx = _Ctx(text, spans, [s for s, _ in spans], ents, titles, slogans, [], doc_date, settings,
+               cues=settings.entity_cues and not ents)
+    ctx.times = [(m.start(), m.end()) for m in _TIME_RE.finditer(text)
+                 if m.group() and not _in_regions(m.start(), m.end(), titles)
+                 and not _DATELINE_AFTER.match(text[m.end():m.end() + 1])
+                 and not text[max(0, m.start() - 2):m.start()].endswith("本报")]
+
+    quantities = [q for q in scan_quantities(text, catalogue) if _is_fact(q, ctx)]
+    facts: list[Fact] = []
+    for i, q in enumerate(quantities):
+        facts.append(_make_fact(q, i, quantities, ctx, doc_id, source))
+    return facts
+
+
+class FactStage:
+    """Pipeline stage ``facts``: appends :class:`Fact` records to ``Analysis.facts``."""
+
+    name = "facts"
+    Settings = FactSettings
+
+    def __init__(self, settings: FactSettings, context: RunContext):
+        self.settings = settings
+        self.context = context
+        self.catalogue = _catalogue(tuple(str(p) for p in settings.units))
+
+    def process(self, items: list[Analysis]) -> list[Analysis]:
+        for item in items:
+            doc = item.doc
+            sentences = item.sentences or None
+            item.facts.extend(extract_facts(doc.text, sentences, item.entities, doc.date, self.settings,
+                                            self.catalogue, doc_id=doc.doc_id, source=doc.source))
+        return items
+
+
+@lru_cache(maxsize=16)
+def _catalogue(paths: tuple[str, ...]) -> Catalogue:
+    return Catalogue.load(paths)
+
+
+# ------------------------------------------------------------------ which mentions are facts
+
+def _bracket_regions(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """《title》 regions, and short quotations holding two or more numbers (slogans)."""
+    titles, slogans = [], []
+    for m in re.finditer(r"《[^《》\n]{0,200}》", text):
+        titles.append((m.start(), m.end()))
+    for m in re.finditer(r"[“「『\"]([^“”「」『』\"\n]{1,16})[”」』\"]", text):
+        inner = m.group(1)
+        if len(re.findall(r"[0-9０-９]+|[零〇一二两三四五六七八九十百千万亿]", inner)) >= 2:
+            slogans.append((m.start(), m.end()))
+    return titles, slogans
+
+
+def _in_regions(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in regions)
+
+
+def _is_fact(q: Quantity, ctx: _Ctx) -> bool:
+    text, st = ctx.text, ctx.settings
+    if q.form in ("time", "none", "ordinal"):
+        return False
+    if q.kind not in st.kinds or (q.kind == "rank" and not st.ranks):
+        return False
+    if q.value is None or q.value != q.value:
+        return False
+    before = text[q.num_start - 1] if q.num_start > 0 and q.start == q.num_start else ""
+    if q.ordinal:
+        before = text[q.start - 1] if q.start > 0 else ""
+    if before and (before.isascii() and (before.isalnum() or before in "-/.#_") or before in "０１２３４５６７８９－／．＃"):
+        return False  # codes: A053, RCEP-ABS, 0532-86718475
+    if not q.chinese and q.number_text[:1] in "0０" and len(q.number_text) > 1 and q.number_text[1:2] not in ".．":
+        return False  # leading zero: an identifier
+    after = text[q.unit_end:q.unit_end + 1]
+    if after and after.isascii() and after.isalnum() and not (q.unit or "").isascii():
+        return False  # 5G, 3D
+    if q.chinese and q.number_text == "一" and not q.is_range and q.kind not in ("rank", "percent") \
+            and q.form != "da" and q.kind == "count":
+        return False  # the indefinite 一 (一家, 一批)
+    if q.bare_magnitude and not q.qualifiers:
+        return False  # 千家万户, 百场万企
+    if _in_regions(q.start, q.end, ctx.titles) or _in_regions(q.start, q.end, ctx.slogans):
+        return False
+    if st.skip_inside_entities:
+        for e in ctx.entities:
+            if e.start > q.end:
+                break
+            if e.start <= q.start and q.end <= e.end and (e.end - e.start) > (q.end - q.start):
+                return False
+    return True
+
+
+# ------------------------------------------------------------------ attribution
+
+def _sentence_of(pos: int, ctx: _Ctx) -> int:
+    i = bisect.bisect_right(ctx.sent_starts, pos) - 1
+    return max(i, 0)
+
+
+def _make_fact(q: Quantity, i: int, qs: list[Quantity], ctx: _Ctx, doc_id: str, source: str) -> Fact:
+    text = ctx.text
+    si = _sentence_of(q.start, ctx)
+    s_start, s_end = ctx.sentences[si]
+    if not (s_start <= q.start < s_end):
+        s_start, s_end = _containing_line(text, q.start)
+    prev_end = qs[i - 1].end if i > 0 and qs[i - 1].end > s_start else s_start
+    next_start = qs[i + 1].start if i + 1 < len(qs) else len(text)
+
+    before_span = _before_span(text, max(prev_end, s_start), q.start)
+    after_span = _after_span(text, q.end, min(s_end, next_start))
+    clause_start = _clause_start(text, s_start, q.start)
+    subject = _subject(q, before_span, after_span, clause_start, s_start, si, ctx)
+    entity = _entity(q, before_span, after_span, clause_start, s_start, ctx)
+    ent_surface = entity.text if isinstance(entity, Entity) else entity
+    if subject and ent_surface and subject.startswith(ent_surface) and len(subject) > len(ent_surface) + 1:
+        subject = subject[len(ent_surface):].lstrip("的") or subject  # 海信集团采购规模 -> 采购规模
+    time_span = _time(q, s_start, ctx)
+    time_text = text[time_span[0]:time_span[1]] if time_span else None
+    t0 = t1 = None
+    if time_text and ctx.settings.resolve_times:
+        t0, t1 = resolve_time(time_text, ctx.doc_date)
+    place = None
+    if isinstance(entity, Entity) and entity.label == "PLACE":
+        place = entity.text
+    else:
+        for e in _entities_in(clause_start, q.start, ctx):
+            if e.label == "PLACE":
+                place = e.text
+                break
+    ent_text = entity.text if isinstance(entity, Entity) else entity
+    ent_id = (entity.entity_id or None) if isinstance(entity, Entity) else None
+    return Fact(doc_id=doc_id, source=source, start=q.start, end=q.end, text=text[q.start:q.end],
+                value=q.value, unit=q.unit, kind=q.kind, bound=q.bound, value_low=q.value_low,
+                value_high=q.value_high, base_value=q.base_value, base_unit=q.base_unit, subject=subject,
+                entity=ent_text, entity_id=ent_id, time=time_text, time_start=t0, time_end=t1, place=place,
+                sentence=text[s_start:s_end] if ctx.settings.keep_sentence else None)
+
+
+def _containing_line(text: str, pos: int) -> tuple[int, int]:
+    s = text.rfind("\n", 0, pos) + 1
+    e = text.find("\n", pos)
+    return s, (len(text) if e < 0 else e)
+
+
+def _before_span(text: str, lo: int, pos: int) -> tuple[int, int]:
+    s = pos
+    while s > lo and text[s - 1] not in BEFORE_STOP:
+        s -= 1
+    return s, pos
+
+
+def _clause_start(text: str, lo: int, pos: int) -> int:
+    s = pos
+    while s > lo and text[s - 1] not in CLAUSE_END:
+        s -= 1
+    return s
+
+
+def _after_span(text: str, pos: int, hi: int) -> tuple[int, int]:
+    e = pos
+    depth = 0
+    while e < hi:
+        c = text[e]
+        if c in "（(":
+            if e == pos:
+                break
+            depth += 1
+        elif c in "）)":
+            if depth == 0:
+                break
+            depth -= 1
+        elif c in AFTER_STOP:
+            break
+        elif c in "、和与及" and e > pos and text[e + 1:e + 2] in DIGIT_START:
+            break
+        elif e > pos and (c.isdigit() or (c in DIGIT_START and c not in "第一十百千万" and text[e - 1] not in DIGIT_START)):
+            break
+        elif e > pos and c == "第" and text[e + 1:e + 2] in DIGIT_START:
+            break
+        e += 1
+    return pos, e
+
+
+def _strip_quotes(s: str) -> str:
+    """Remove unbalanced quote marks at the ends."""
+    while s and s[0] in QUOTES and _unbalanced(s):
+        s = s[1:]
+    while s and s[-1] in QUOTES and _unbalanced(s):
+        s = s[:-1]
+    return s.strip()
+
+
+def _unbalanced(s: str) -> bool:
+    return sum(s.count(c) for c in QUOTE_OPEN[:-1]) != sum(s.count(c) for c in QUOTE_CLOSE[:-1]) or s.count('"') % 2 == 1
+
+
+def _clean_after(s: str, locative: bool = False) -> str:
+    """The counted noun: ``locative`` when the clause opens a 在…中 frame (在197个城市中排名)."""
+    s = s.strip()
+    if not s or s[0] in NOT_NOUN_START or s[0] in CLAUSE_END:
+        return ""
+    cut = len(s)
+    if locative:
+        m = re.search(r"[中内里上]", s[1:])
+        if m:
+            cut = m.start() + 1
+    for w in AFTER_STOPWORDS:
+        k = s.find(w, 1)
+        if 0 < k < cut:
+            cut = k
+    s = s[:cut]
+    while s and s[-1] in "中内里上等之的":
+        s = s[:-1]
+    return _strip_quotes(s)
+
+
+def _strip_lead(s: str) -> str:
+    changed = True
+    while changed and s:
+        changed = False
+        m = _TIME_RE.match(s)
+        if m and m.group():
+            s = s[m.end():].lstrip("，, ")
+            changed = True
+            continue
+        for w in LEAD_WORDS:
+            if s.startswith(w) and len(s) > len(w):
+                s = s[len(w):]
+                changed = True
+                break
+    return s
+
+
+def _strip_trail(s: str) -> str:
+    changed = True
+    while changed and s:
+        changed = False
+        for w in TRAIL_WORDS:
+            if s.endswith(w) and len(s) > len(w):
+                s = s[:-len(w)]
+                changed = True
+                break
+    return s
+
+
+def _clean_before(s: str) -> str:
+    s = _strip_trail(_strip_lead(s.strip()))
+    best = -1
+    for v in CUT_VERBS:
+        k = s.rfind(v)
+        if k >= 0 and k + len(v) < len(s):
+            best = max(best, k + len(v))
+    if best > 0:
+        s = s[best:]
+    s = _strip_trail(s.lstrip("的了"))
+    return _strip_quotes(s)
+
+
+def _is_entityish(span: tuple[int, int], ctx: _Ctx) -> bool:
+    s, e = span
+    phrase = ctx.text[s:e].strip()
+    if not phrase:
+        return False
+    for ent in ctx.entities:
+        if ent.start > s + 1:
+            break
+        if ctx.text[ent.start:ent.end].strip() == phrase and abs(ent.start - s) <= 1:
+            return True
+    if ctx.cues:
+        p = re.sub(r"\s+", "", phrase)
+        return bool(PLACE_CUE.match(p) or ORG_CUE.match(p))
+    return False
+
+
+def _topic_of_sentence(si: int, ctx: _Ctx) -> str | None:
+    """Head noun of a sentence's topic: 本批交办青岛市的信访举报件共涉及… -> 信访举报件."""
+    if si < 0:
+        return None
+    s, e = ctx.sentences[si]
+    t = ctx.text[s:e]
+    t = re.sub(r"^本报[^，。\s]{0,12}?(?:讯|电)\s*", "", t)
+    t = _strip_lead(t)
+    cut = len(t)
+    for v in TOPIC_VERBS:
+        k = t.find(v, 1)
+        if 0 < k < cut:
+            cut = k
+    t = t[:cut]
+    t = re.split(r"[，,；;：:]", t)[0]
+    if "的" in t:
+        t = t.rsplit("的", 1)[1]
+    t = _strip_quotes(t.strip())
+    return t or None
+
+
+def _rank_subject(before: str) -> str:
+    for v in RANK_VERBS:
+        k = before.rfind(v)
+        if k >= 0:
+            tail = before[k + len(v):].strip()
+            if not tail or tail in SCOPE_WORDS:
+                return before[:k]
+            return tail
+    return before
+
+
+def _subject(q: Quantity, before_span, after_span, clause_start, s_start, si, ctx: _Ctx) -> str | None:
+    text = ctx.text
+    before_raw = text[before_span[0]:before_span[1]]
+    clause = text[clause_start:q.start].strip()
+    after = _clean_after(text[after_span[0]:after_span[1]], locative=bool(re.match(r"^(?:在|从|于)", clause)))
+    sentence_head = text[s_start:q.start].lstrip()
+    in_qizhong_sentence = sentence_head.startswith("其中")
+    in_qizhong_clause = clause.startswith("其中")
+
+    if q.kind == "rank":
+        if after:
+            return after
+        raw = _rank_subject(_strip_trail(before_raw.strip()))
+        subj = _clean_before(raw) if raw else ""
+        body = _strip_lead(raw.strip())
+        listing = "、" in clause or _is_entityish((before_span[0], before_span[0] + len(body)), ctx) if body else False
+        if (in_qizhong_clause or in_qizhong_sentence) and (listing or not subj):
+            return _inherit(clause_start, s_start, si, ctx, in_qizhong_clause and not in_qizhong_sentence
+                            or clause_start > s_start + 3) or subj or None
+        return subj or None
+
+    measure = q.kind not in ("count",) and q.form != "da"
+    before = _clean_before(before_raw)
+    entityish = _is_entityish(before_span, ctx)
+    if entityish and not after:
+        if in_qizhong_sentence or in_qizhong_clause:
+            return _inherit(clause_start, s_start, si, ctx, False) or None
+        return before or None
+    if measure:
+        return before or after or None
+    return after or before or None
+
+
+def _inherit(clause_start: int, s_start: int, si: int, ctx: _Ctx, from_clause: bool) -> str | None:
+    """Subject of a 其中-item: the previous clause's object, or the previous sentence's topic."""
+    text = ctx.text
+    if from_clause and clause_start > s_start:
+        prev = text[s_start:clause_start - 1]
+        prev = re.split(r"[，,；;：:]", prev)[-1] if prev else ""
+        if prev:
+            return _clean_before(prev) or None
+    return _topic_of_sentence(si - 1, ctx)
+
+
+def _usable(e: Entity, ctx: _Ctx) -> bool:
+    """Not in a 《title》, not the source of reported speech, not in a 根据-clause,
+    not the agent of a 由…主办 phrase."""
+    text = ctx.text
+    if _in_regions(e.start, e.end, ctx.titles):
+        return False
+    if REPORT_VERBS.match(text[e.end:e.end + 6]):
+        return False
+    cs = _clause_start(text, max(0, e.start - 60), e.start)
+    # the agent of a 由…(共同)主办 phrase: 由青岛市政府和工信部…共同主办的大会
+    if "由" in text[cs:e.start]:
+        ce = e.end
+        while ce < len(text) and ce - e.end < 60 and text[ce] not in CLAUSE_END:
+            ce += 1
+        if AGENT_VERBS.search(text[e.end:ce]):
+            return False
+    if BASIS_CLAUSE.match(text[cs:e.start].strip()):
+        return False
+    return True
+
+
+def _entities_in(lo: int, hi: int, ctx: _Ctx) -> list[Entity]:
+    return [e for e in ctx.entities if lo <= e.start and e.end <= hi and _usable(e, ctx)]
+
+
+def _entity(q: Quantity, before_span, after_span, clause_start, s_start, ctx: _Ctx):
+    text = ctx.text
+    # (1) the phrase before the number is an entity (其中，胶州市11件)
+    bs, be = before_span
+    phrase = text[bs:be].strip()
+    if phrase:
+        for e in ctx.entities:
+            if e.start > be:
+                break
+            if text[e.start:e.end].strip() == phrase and abs(e.start - bs) <= 1:
+                return e
+        if ctx.cues and _is_entityish(before_span, ctx):
+            return re.sub(r"\s+", "", phrase)
+    if not ctx.entities:
+        return None
+    # (2) the counted noun starts with an entity (18家德国企业)
+    if q.kind != "rank" or after_span[1] > after_span[0]:
+        for e in ctx.entities:
+            if e.start > q.end + 1:
+                break
+            if e.start in (q.end, q.end + 1) and e.end <= after_span[1] and _usable(e, ctx):
+                return e
+    # entities listed as members of the counted set (A、B、C等20余家企业) are not what it is about
+    skip = _enumeration(clause_start, q.start, ctx)
+    # (3) first entity of the clause, unless the clause continues a 其中 list
+    clause = text[clause_start:q.start].strip()
+    qizhong = clause.startswith("其中")
+    if not qizhong:
+        ents = [e for e in _entities_in(clause_start, q.start, ctx) if not (skip[0] <= e.start < skip[1])]
+        if ents:
+            return ents[0]
+    # (4) first entity of the sentence before the number (before the 其中 clause)
+    ents = [e for e in _entities_in(s_start, clause_start if qizhong else q.start, ctx)
+            if not (skip[0] <= e.start < skip[1])]
+    return ents[0] if ents else None
+
+
+def _enumeration(clause_start: int, pos: int, ctx: _Ctx) -> tuple[int, int]:
+    """The span of an enumeration ``A、B、C等`` that ends right before the number at ``pos``,
+    starting after the verb that introduces it (选取胶州湾…、…等12件规章); (0, 0) if none."""
+    text = ctx.text
+    k = pos
+    while k > clause_start and text[k - 1] in "约超近逾 ":
+        k -= 1
+    if k <= clause_start or text[k - 1] != "等":
+        return 0, 0
+    first = text.find("、", clause_start, k)
+    if first < 0:
+        return 0, 0
+    head = text[clause_start:first]
+    start = clause_start
+    for v in CUT_VERBS:
+        j = head.rfind(v)
+        if j >= 0:
+            start = max(start, clause_start + j + len(v))
+    return start, k
+
+
+def _time(q: Quantity, s_start: int, ctx: _Ctx) -> tuple[int, int] | None:
+    best = None
+    for ts, te in ctx.times:
+        if ts >= q.start:
+            break
+        if ts >= s_start and te <= q.start:
+            best = (ts, te)
+    return best
+
+
+# ------------------------------------------------------------------ time resolution
+
+_jio = None
+
+
+def _jionlp():
+    global _jio
+    if _jio is None:
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                import jionlp  # noqa: WPS433 (slow import, banner on stdout)
+            _jio = jionlp
+        except Exception:  # pragma: no cover - jionlp missing or broken
+            _jio = False
+    return _jio
+
+
+@lru_cache(maxsize=4096)
+def resolve_time(expr: str, doc_date: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
+    """``(start, end)`` dates of a time expression, relative forms against ``doc_date``."""
+    e = expr.strip()
+    if e in ("目前", "当前", "至今"):
+        return (doc_date, doc_date) if doc_date else (None, None)
+    if e == "截至目前":
+        return (None, doc_date)
+    if e in ("年内", "年底前") and doc_date:
+        return dt.date(doc_date.year, 1, 1), dt.date(doc_date.year, 12, 31)
+    if e.startswith("截至"):
+        s, t = resolve_time(e[2:], doc_date)
+        return (None, t)
+    if e.endswith("以来") and len(e) > 2:
+        s, _ = resolve_time(e[:-2], doc_date)
+        return (s, doc_date)
+    m = re.fullmatch(r"(\d{4})年度?", e)
+    if m:
+        y = int(m.group(1))
+        return dt.date(y, 1, 1), dt.date(y, 12, 31)
+    if doc_date is None and not re.match(r"\d{4}年", e):
+        return None, None
+    jio = _jionlp()
+    if not jio:
+        return None, None
+    base = doc_date or dt.date.today()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            r = jio.parse_time(e, time_base={"year": base.year, "month": base.month, "day": base.day})
+        t = r.get("time") if isinstance(r, dict) else None
+        if isinstance(t, list) and len(t) == 2:
+            return _date(t[0]), _date(t[1])
+    except Exception:  # jionlp raises ValueError on what it cannot parse
+        pass
+    return None, None
+
+
+def _date(s) -> dt.date | None:
+    try:
+        d = dt.date.fromisoformat(str(s)[:10])
+        return d if 1 <= d.year <= 9999 else None
+    except ValueError:
+        return None
+
+
+__all__ = ["FactStage", "FactSettings", "extract_facts", "resolve_time"]

@@ -1,0 +1,741 @@
+"""Train the project's character-level spaCy NER model and its organisation-type
+classifier, measure them, and write a model card.
+
+Usage (what ``extract train ner`` calls)::
+
+    from pipeline.training.ner import train_ner
+    scores = train_ner("configs/train-ner.yaml", "pipeline/resources/models/ner-zh")
+
+or ``python -m pipeline.training.ner configs/train-ner.yaml OUTPUT_DIR``.
+
+The output directory gets ``ner/`` (spaCy pipeline: zh char tokenizer,
+``zh_char_features``, ``ner`` with PERSON/PLACE/ORG), ``orgtype/`` (spaCy
+``textcat``: COMPANY/GOV/ORG for an organisation mention), ``scores.json`` and
+``MODEL_CARD.md``.  Corpus text is only used inside a temporary directory.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from pipeline import corpora
+from pipeline.scoring import PRF
+
+NER_LABELS = ("PERSON", "PLACE", "ORG")
+ORG_TYPES = ("COMPANY", "GOV", "ORG")
+
+DEFAULTS: dict[str, Any] = {
+    "seed": 0,
+    "train": [],
+    "eval": [],
+    "dev": {"msra": 2000, "cluener": 500},
+    "ner": {
+        "width": 128, "depth": 6, "window_size": 1, "maxout_pieces": 3,
+        "rows": [8000, 40000], "attrs": ["LEMMA", "NORM"],
+        "hidden_width": 64, "dropout": 0.15, "learn_rate": 0.001,
+        "max_epochs": 10, "max_steps": 0, "patience": 4000, "eval_frequency": 1000,
+        "batch_start": 200, "batch_stop": 2000, "max_minutes": 0,
+    },
+    "orgtype": {"ngram_size": 3, "dropout": 0.1, "max_epochs": 20, "patience": 2000,
+                "eval_frequency": 200, "dev": 400},
+}
+
+
+# ---------------------------------------------------------------------------
+# config
+# ---------------------------------------------------------------------------
+def load_config(config_path: str | Path) -> dict[str, Any]:
+    config_path = Path(config_path).resolve()
+    with open(config_path, encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh) or {}
+    cfg = json.loads(json.dumps(DEFAULTS))
+    for key, val in raw.items():
+        if isinstance(val, dict) and isinstance(cfg.get(key), dict):
+            cfg[key].update(val)
+        else:
+            cfg[key] = val
+    base = config_path.parent
+    for part in ("train", "eval"):
+        for item in cfg[part]:
+            p = Path(item["path"])
+            item["path"] = str(p if p.is_absolute() else (base / p).resolve())
+    cfg["_config_path"] = str(config_path)
+    return cfg
+
+
+def _ner_label(dataset: str, label: str) -> str | None:
+    m = corpora.map_label(dataset, label)
+    if m is None:
+        return None
+    return "ORG" if m in ORG_TYPES else m
+
+
+# ---------------------------------------------------------------------------
+# data
+# ---------------------------------------------------------------------------
+def _make_doc(nlp, text: str, spans: list[tuple[int, int, str]]):
+    from spacy.util import filter_spans
+
+    doc = nlp.make_doc(text)
+    ents = []
+    for s, e, lab in spans:
+        sp = doc.char_span(s, e, label=lab, alignment_mode="strict")
+        if sp is not None:
+            ents.append(sp)
+    doc.ents = filter_spans(ents)
+    return doc, len(ents) - len(doc.ents)
+
+
+def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
+    rng = random.Random(cfg["seed"])
+    train, dev = [], []
+    stats: dict[str, Any] = {}
+    for item in cfg["train"]:
+        ds = item["dataset"]
+        sents = list(corpora.load(ds, item["path"]))
+        if item.get("limit"):
+            sents = sents[:int(item["limit"])]
+        idx = list(range(len(sents)))
+        rng.shuffle(idx)
+        n_dev = int(cfg["dev"].get(ds, 0))
+        dev_idx = set(idx[:n_dev])
+        counts: Counter = Counter()
+        dropped = 0
+        for i, sent in enumerate(sents):
+            spans = [(s, e, lab) for s, e, olab in sent.spans if (lab := _ner_label(ds, olab))]
+            doc, n_drop = _make_doc(nlp, sent.text, spans)
+            dropped += n_drop
+            (dev if i in dev_idx else train).append(doc)
+            if i not in dev_idx:
+                counts.update(ent.label_ for ent in doc.ents)
+        stats[ds] = {"path": item["path"], "sentences": len(sents), "dev_sentences": n_dev,
+                     "train_sentences": len(sents) - n_dev,
+                     "chars": sum(len(s.text) for s in sents),
+                     "train_entities": dict(counts), "overlapping_dropped": dropped}
+    return train, dev, stats
+
+
+def build_orgtype_data(cfg: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]], dict]:
+    """(mention, label) pairs from every training corpus with fine org types
+    (CLUENER company / government / organization)."""
+    rng = random.Random(cfg["seed"] + 1)
+    pairs: Counter = Counter()
+    for item in cfg["train"]:
+        ds = item["dataset"]
+        if ds in corpora.COARSE_ORG:
+            continue
+        for n, sent in enumerate(corpora.load(ds, item["path"])):
+            if item.get("limit") and n >= int(item["limit"]):
+                break
+            for s, e, olab in sent.spans:
+                lab = corpora.map_label(ds, olab)
+                if lab in ORG_TYPES:
+                    pairs[(sent.text[s:e], lab)] += 1
+    items = sorted(pairs)
+    rng.shuffle(items)
+    n_dev = int(cfg["orgtype"].get("dev", 0))
+    dev, train = items[:n_dev], items[n_dev:]
+    stats = {"unique_mentions": len(items), "train": len(train), "dev": len(dev),
+             "labels": dict(Counter(lab for _, lab in train))}
+    return train, dev, stats
+
+
+def _save_docbin(docs: Iterable, path: Path) -> None:
+    from spacy.tokens import DocBin
+
+    db = DocBin(store_user_data=False)
+    for d in docs:
+        db.add(d)
+    db.to_disk(path)
+
+
+# ---------------------------------------------------------------------------
+# spaCy configs
+# ---------------------------------------------------------------------------
+def ner_spacy_config(h: dict[str, Any], seed: int, train_path: Path, dev_path: Path) -> str:
+    attrs = json.dumps(list(h["attrs"]))
+    rows = json.dumps([int(r) for r in h["rows"]])
+    return f"""
+[paths]
+train = "{train_path}"
+dev = "{dev_path}"
+
+[system]
+seed = {seed}
+gpu_allocator = null
+
+[nlp]
+lang = "zh"
+pipeline = ["zh_char_features","ner"]
+batch_size = 256
+
+[nlp.tokenizer]
+@tokenizers = "spacy.zh.ChineseTokenizer"
+segmenter = "char"
+
+[components]
+
+[components.zh_char_features]
+factory = "zh_char_features"
+
+[components.ner]
+factory = "ner"
+moves = null
+update_with_oracle_cut_size = 100
+incorrect_spans_key = null
+scorer = {{"@scorers":"spacy.ner_scorer.v1"}}
+
+[components.ner.model]
+@architectures = "spacy.TransitionBasedParser.v2"
+state_type = "ner"
+extra_state_tokens = false
+hidden_width = {int(h["hidden_width"])}
+maxout_pieces = 2
+use_upper = true
+nO = null
+
+[components.ner.model.tok2vec]
+@architectures = "spacy.Tok2Vec.v2"
+
+[components.ner.model.tok2vec.embed]
+@architectures = "spacy.MultiHashEmbed.v2"
+width = {int(h["width"])}
+attrs = {attrs}
+rows = {rows}
+include_static_vectors = false
+
+[components.ner.model.tok2vec.encode]
+@architectures = "spacy.MaxoutWindowEncoder.v2"
+width = {int(h["width"])}
+depth = {int(h["depth"])}
+window_size = {int(h["window_size"])}
+maxout_pieces = {int(h["maxout_pieces"])}
+
+[corpora]
+
+[corpora.train]
+@readers = "spacy.Corpus.v1"
+path = ${{paths.train}}
+max_length = 0
+gold_preproc = false
+limit = 0
+
+[corpora.dev]
+@readers = "spacy.Corpus.v1"
+path = ${{paths.dev}}
+max_length = 0
+gold_preproc = false
+limit = 0
+
+[training]
+seed = ${{system.seed}}
+gpu_allocator = ${{system.gpu_allocator}}
+dropout = {float(h["dropout"])}
+accumulate_gradient = 1
+patience = {int(h["patience"])}
+max_epochs = {int(h["max_epochs"])}
+max_steps = {int(h["max_steps"])}
+eval_frequency = {int(h["eval_frequency"])}
+frozen_components = []
+annotating_components = ["zh_char_features"]
+dev_corpus = "corpora.dev"
+train_corpus = "corpora.train"
+before_to_disk = null
+before_update = {{"@callbacks":"zh_extract.time_limit.v1","max_minutes":{float(h.get("max_minutes") or 0)}}}
+
+[training.batcher]
+@batchers = "spacy.batch_by_words.v1"
+discard_oversize = false
+tolerance = 0.2
+get_length = null
+
+[training.batcher.size]
+@schedules = "compounding.v1"
+start = {int(h["batch_start"])}
+stop = {int(h["batch_stop"])}
+compound = 1.001
+t = 0.0
+
+[training.logger]
+@loggers = "spacy.ConsoleLogger.v1"
+progress_bar = false
+
+[training.optimizer]
+@optimizers = "Adam.v1"
+beta1 = 0.9
+beta2 = 0.999
+L2_is_weight_decay = true
+L2 = 0.01
+grad_clip = 1.0
+use_averages = true
+eps = 0.00000001
+learn_rate = {float(h["learn_rate"])}
+
+[training.score_weights]
+ents_f = 1.0
+ents_p = 0.0
+ents_r = 0.0
+ents_per_type = null
+
+[pretraining]
+
+[initialize]
+vectors = null
+init_tok2vec = null
+vocab_data = null
+lookups = null
+before_init = null
+after_init = null
+
+[initialize.components]
+
+[initialize.tokenizer]
+pkuseg_model = null
+pkuseg_user_dict = "default"
+"""
+
+
+def orgtype_spacy_config(h: dict[str, Any], seed: int, train_path: Path, dev_path: Path) -> str:
+    return f"""
+[paths]
+train = "{train_path}"
+dev = "{dev_path}"
+
+[system]
+seed = {seed}
+gpu_allocator = null
+
+[nlp]
+lang = "zh"
+pipeline = ["textcat"]
+batch_size = 1000
+
+[nlp.tokenizer]
+@tokenizers = "spacy.zh.ChineseTokenizer"
+segmenter = "char"
+
+[components]
+
+[components.textcat]
+factory = "textcat"
+threshold = 0.0
+scorer = {{"@scorers":"spacy.textcat_scorer.v2"}}
+
+[components.textcat.model]
+@architectures = "spacy.TextCatBOW.v3"
+exclusive_classes = true
+ngram_size = {int(h["ngram_size"])}
+no_output_layer = false
+length = 262144
+nO = null
+
+[corpora]
+
+[corpora.train]
+@readers = "spacy.Corpus.v1"
+path = ${{paths.train}}
+max_length = 0
+gold_preproc = false
+limit = 0
+
+[corpora.dev]
+@readers = "spacy.Corpus.v1"
+path = ${{paths.dev}}
+max_length = 0
+gold_preproc = false
+limit = 0
+
+[training]
+seed = ${{system.seed}}
+gpu_allocator = null
+dropout = {float(h["dropout"])}
+accumulate_gradient = 1
+patience = {int(h["patience"])}
+max_epochs = {int(h["max_epochs"])}
+max_steps = 0
+eval_frequency = {int(h["eval_frequency"])}
+frozen_components = []
+annotating_components = []
+dev_corpus = "corpora.dev"
+train_corpus = "corpora.train"
+before_to_disk = null
+before_update = null
+
+[training.batcher]
+@batchers = "spacy.batch_by_sequence.v1"
+get_length = null
+
+[training.batcher.size]
+@schedules = "compounding.v1"
+start = 16
+stop = 128
+compound = 1.001
+t = 0.0
+
+[training.logger]
+@loggers = "spacy.ConsoleLogger.v1"
+progress_bar = false
+
+[training.optimizer]
+@optimizers = "Adam.v1"
+beta1 = 0.9
+beta2 = 0.999
+L2_is_weight_decay = true
+L2 = 0.01
+grad_clip = 1.0
+use_averages = false
+eps = 0.00000001
+learn_rate = 0.001
+
+[training.score_weights]
+cats_score = 1.0
+
+[pretraining]
+
+[initialize]
+vectors = null
+init_tok2vec = null
+vocab_data = null
+lookups = null
+before_init = null
+after_init = null
+
+[initialize.components]
+
+[initialize.tokenizer]
+pkuseg_model = null
+pkuseg_user_dict = "default"
+"""
+
+
+class _TimeUp(Exception):
+    pass
+
+
+def _register_callbacks() -> None:
+    from spacy.util import registry
+
+    if "zh_extract.time_limit.v1" in registry.callbacks.get_all():
+        return
+
+    @registry.callbacks("zh_extract.time_limit.v1")
+    def time_limit(max_minutes: float = 0.0):
+        start = time.monotonic()
+
+        def before_update(nlp, info):
+            if max_minutes and time.monotonic() - start > max_minutes * 60:
+                raise _TimeUp(f"time limit of {max_minutes} min reached at step {info['step']}")
+
+        return before_update
+
+
+# ---------------------------------------------------------------------------
+# training
+# ---------------------------------------------------------------------------
+def _spacy_train(cfg_text: str, work: Path, out: Path, log_name: str) -> tuple[Path, str]:
+    """Run spaCy's own training; return the best model directory."""
+    from spacy.cli.train import train as spacy_train
+
+    cfg_path = work / f"{log_name}.cfg"
+    cfg_path.write_text(cfg_text, encoding="utf-8")
+    stopped = ""
+    try:
+        spacy_train(cfg_path, out, use_gpu=-1)
+    except _TimeUp as exc:  # model-best is already on disk
+        stopped = str(exc)
+        print(f"[train_ner] {stopped}", flush=True)
+    best = out / "model-best"
+    if not (best / "config.cfg").exists():
+        best = out / "model-last"
+    return best, stopped
+
+
+def _dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]:
+    """Train NER + org-type classifier from a YAML config into ``output_dir``
+    (``ner/``, ``orgtype/``, ``scores.json``, ``MODEL_CARD.md``); returns the scores."""
+    import spacy
+    from spacy.tokens import DocBin  # noqa: F401  (import check)
+
+    import pipeline.backends.spacy_ner  # noqa: F401  registers zh_char_features
+
+    _register_callbacks()
+    cfg = load_config(config_path)
+    output_dir = Path(output_dir).resolve()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    seed = int(cfg["seed"])
+    random.seed(seed)
+    t_all = time.time()
+
+    with tempfile.TemporaryDirectory(prefix="zh-ner-") as tmp:
+        work = Path(tmp)
+        nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+        # ---- NER ----------------------------------------------------------
+        train_docs, dev_docs, data_stats = build_ner_data(cfg, nlp)
+        rnd = random.Random(seed)
+        rnd.shuffle(train_docs)
+        _save_docbin(train_docs, work / "ner-train.spacy")
+        _save_docbin(dev_docs, work / "ner-dev.spacy")
+        print(f"[train_ner] NER data: {len(train_docs)} train / {len(dev_docs)} dev docs", flush=True)
+        del train_docs, dev_docs
+        t0 = time.time()
+        best, stopped = _spacy_train(
+            ner_spacy_config(cfg["ner"], seed, work / "ner-train.spacy", work / "ner-dev.spacy"),
+            work, work / "ner-out", "ner")
+        ner_minutes = (time.time() - t0) / 60
+        ner_meta = json.loads((best / "meta.json").read_text(encoding="utf-8"))
+        if (output_dir / "ner").exists():
+            shutil.rmtree(output_dir / "ner")
+        shutil.copytree(best, output_dir / "ner")
+
+        # ---- org type classifier -----------------------------------------
+        org_train, org_dev, org_stats = build_orgtype_data(cfg)
+        for name, pairs in (("org-train", org_train), ("org-dev", org_dev)):
+            docs = []
+            for text, lab in pairs:
+                d = nlp.make_doc(text)
+                d.cats = {c: float(c == lab) for c in ORG_TYPES}
+                docs.append(d)
+            _save_docbin(docs, work / f"{name}.spacy")
+        t0 = time.time()
+        obest, _ = _spacy_train(
+            orgtype_spacy_config(cfg["orgtype"], seed, work / "org-train.spacy", work / "org-dev.spacy"),
+            work, work / "org-out", "orgtype")
+        org_minutes = (time.time() - t0) / 60
+        org_meta = json.loads((obest / "meta.json").read_text(encoding="utf-8"))
+        if (output_dir / "orgtype").exists():
+            shutil.rmtree(output_dir / "orgtype")
+        shutil.copytree(obest, output_dir / "orgtype")
+
+    for sub in ("ner", "orgtype"):
+        _tidy_meta(output_dir / sub, sub)
+
+    # ---- measurement -------------------------------------------------------
+    from pipeline.backends.spacy_ner import SpacyNerBackend
+
+    backend = SpacyNerBackend(output_dir)
+    evaluation = {}
+    for item in cfg["eval"]:
+        key = f"{item['dataset']}:{Path(item['path']).name}"
+        evaluation[key] = evaluate_backend_on(backend, item["dataset"], item["path"],
+                                              limit=int(item.get("limit") or 0))
+        print(f"[train_ner] {key}: {json.dumps(evaluation[key]['micro'])}", flush=True)
+
+    scores = {
+        "evaluation": evaluation,
+        "ner_dev": ner_meta.get("performance", {}),
+        "orgtype_dev": org_meta.get("performance", {}),
+        "data": data_stats,
+        "orgtype_data": org_stats,
+        "settings": {"seed": seed, "ner": cfg["ner"], "orgtype": cfg["orgtype"],
+                     "dev": cfg["dev"]},
+        "training_minutes": {"ner": round(ner_minutes, 1), "orgtype": round(org_minutes, 1),
+                             "total": round((time.time() - t_all) / 60, 1)},
+        "stopped_early": stopped,
+        "size_bytes": _dir_size(output_dir / "ner") + _dir_size(output_dir / "orgtype"),
+        "spacy_version": spacy.__version__,
+    }
+    (output_dir / "scores.json").write_text(json.dumps(scores, indent=2, ensure_ascii=False) + "\n",
+                                            encoding="utf-8")
+    write_model_card(output_dir, scores, cfg)
+    return scores
+
+
+def _tidy_meta(path: Path, sub: str) -> None:
+    meta_path = path / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta.update({"name": f"ner_zh_{sub}", "version": "0.1.0",
+                 "description": "zh-extract character-level NER" if sub == "ner"
+                 else "zh-extract organisation type classifier (COMPANY/GOV/ORG)",
+                 "license": "research use (trained on MSRA / CLUENER2020, see MODEL_CARD.md)",
+                 "author": "zh-extract"})
+    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------
+# measurement
+# ---------------------------------------------------------------------------
+def evaluate_backend_on(backend, dataset: str, path: str | Path, batch: int = 256,
+                        limit: int = 0) -> dict[str, Any]:
+    """Strict span P/R/F1 of ``backend.tag`` on a corpus.
+
+    For corpora with a coarse ORG (MSRA, PD1998, ...) COMPANY/GOV/ORG
+    predictions all count as ORG.  For CLUENER the five types are scored as
+    they are, plus ``ORG_ANY`` (organisation spans regardless of type)."""
+    sents = list(corpora.load_mapped(dataset, path))
+    if limit:
+        sents = sents[:limit]
+    coarse = dataset in corpora.COARSE_ORG
+    per: dict[str, PRF] = {}
+    org_any = PRF()
+    t0 = time.perf_counter()
+    preds: list[list] = []
+    for i in range(0, len(sents), batch):
+        preds.extend(backend.tag([s.text for s in sents[i:i + batch]]))
+    secs = time.perf_counter() - t0
+    n_chars = sum(len(s.text) for s in sents)
+
+    def norm(spans):
+        return {(s, e, "ORG" if coarse and lab in ORG_TYPES else lab) for s, e, lab in spans}
+
+    for sent, pred in zip(sents, preds):
+        g, p = norm(sent.spans), norm(pred)
+        for lab in {x[2] for x in g | p}:
+            gl = {x for x in g if x[2] == lab}
+            pl = {x for x in p if x[2] == lab}
+            per.setdefault(lab, PRF())
+            per[lab] += PRF(len(gl & pl), len(pl - gl), len(gl - pl))
+        if not coarse:
+            go = {(s, e) for s, e, lab in g if lab in ORG_TYPES}
+            po = {(s, e) for s, e, lab in p if lab in ORG_TYPES}
+            org_any += PRF(len(go & po), len(po - go), len(go - po))
+    micro = PRF()
+    for v in per.values():
+        micro += v
+    out = {"dataset": dataset, "sentences": len(sents), "chars": n_chars,
+           "micro": micro.as_dict(),
+           "per_type": {k: per[k].as_dict() for k in sorted(per)},
+           "seconds": round(secs, 2), "chars_per_second": round(n_chars / secs) if secs else None}
+    if not coarse:
+        out["org_any"] = org_any.as_dict()
+    return out
+
+
+# ---------------------------------------------------------------------------
+# model card
+# ---------------------------------------------------------------------------
+def _table(ev: dict[str, Any], labels: list[str]) -> str:
+    rows = ["| type | P | R | F1 | gold | predicted |", "|---|---|---|---|---|---|"]
+    for lab in labels:
+        d = ev["per_type"].get(lab) if lab != "ORG (any type)" else ev.get("org_any")
+        if d is None:
+            continue
+        rows.append(f"| {lab} | {d['precision']:.3f} | {d['recall']:.3f} | {d['f1']:.3f} | "
+                    f"{d['tp'] + d['fn']} | {d['tp'] + d['fp']} |")
+    m = ev["micro"]
+    rows.append(f"| **micro** | {m['precision']:.3f} | {m['recall']:.3f} | **{m['f1']:.3f}** | "
+                f"{m['tp'] + m['fn']} | {m['tp'] + m['fp']} |")
+    return "\n".join(rows)
+
+
+def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, Any]) -> None:
+    h = scores["settings"]["ner"]
+    o = scores["settings"]["orgtype"]
+    lines = [
+        "# ner-zh: zh-extract character-level NER + organisation-type classifier",
+        "",
+        "Backend `spacy` (`pipeline.backends.spacy_ner.SpacyNerBackend`). Labels: PERSON, PLACE, "
+        "COMPANY, GOV, ORG. Two spaCy pipelines:",
+        "",
+        "* `ner/` -- spaCy `zh` with `segmenter: char` (one token per character), a "
+        "`zh_char_features` component (normalised character -> `LEMMA`, normalised right "
+        "character bigram -> `NORM`; NFKC, lower case, digits -> 0) and a transition-based `ner` "
+        "predicting PERSON / PLACE / ORG.",
+        "* `orgtype/` -- spaCy `textcat` (bag of character n-grams) that labels the text of "
+        "every ORG mention COMPANY, GOV or ORG.",
+        "",
+        "Loading needs `import pipeline.backends.spacy_ner` (it registers the `zh_char_features` "
+        "factory); the backend does this itself.",
+        "",
+        "## Training data",
+        "",
+        "| corpus | file | sentences | held out as dev (early stopping) | train entities |",
+        "|---|---|---|---|---|",
+    ]
+    for ds, st in scores["data"].items():
+        ents = ", ".join(f"{k} {v}" for k, v in sorted(st["train_entities"].items()))
+        lines.append(f"| {ds} | {Path(st['path']).name} | {st['sentences']} | {st['dev_sentences']} | {ents} |")
+    od = scores["orgtype_data"]
+    lines += [
+        "",
+        "Label mapping: MSRA PER/LOC/ORG -> PERSON/PLACE/ORG; CLUENER name -> PERSON, address -> "
+        "PLACE, company/government/organization -> ORG (other CLUENER types are not entities). "
+        "Overlapping gold spans are resolved with `spacy.util.filter_spans` (longest first).",
+        "",
+        f"Org-type classifier: unique (mention, type) pairs from CLUENER train company/government/"
+        f"organization mentions: {od['unique_mentions']} ({od['train']} train, {od['dev']} dev); "
+        f"train labels {od['labels']} (COMPANY = company, GOV = government, ORG = organization).",
+        "",
+        "MSRA test and CLUENER dev were not used for training or model selection.",
+        "",
+        "## Settings",
+        "",
+        f"* NER tok2vec: `MultiHashEmbed` attrs {h['attrs']} rows {h['rows']}, width {h['width']}; "
+        f"`MaxoutWindowEncoder` depth {h['depth']}, window {h['window_size']}, maxout pieces "
+        f"{h['maxout_pieces']}; parser hidden width {h['hidden_width']}.",
+        f"* Training: spaCy {scores['spacy_version']} `spacy.cli.train.train`, Adam lr "
+        f"{h['learn_rate']}, dropout {h['dropout']}, batch by words {h['batch_start']}->"
+        f"{h['batch_stop']}, max epochs {h['max_epochs']}, eval every {h['eval_frequency']} steps, "
+        f"patience {h['patience']}, time limit {h['max_minutes']} min, seed {scores['settings']['seed']}; "
+        "single CPU thread.",
+        f"* Org type: `TextCatBOW.v3` n-grams 1..{o['ngram_size']}, exclusive classes, dropout "
+        f"{o['dropout']}, max epochs {o['max_epochs']}.",
+        f"* Training time: NER {scores['training_minutes']['ner']} min, org type "
+        f"{scores['training_minutes']['orgtype']} min, total incl. data prep and evaluation "
+        f"{scores['training_minutes']['total']} min (2 shared CPU cores)."
+        + (f" Stopped by time limit: {scores['stopped_early']}." if scores["stopped_early"] else ""),
+        f"* Internal dev scores: NER {json.dumps({k: round(v, 4) for k, v in scores['ner_dev'].items() if isinstance(v, float)})}; "
+        f"org type {json.dumps({k: round(v, 4) for k, v in scores['orgtype_dev'].items() if isinstance(v, float)})}.",
+        "",
+        "## Scores (strict spans: exact start, end and type)",
+        "",
+    ]
+    for key, ev in scores["evaluation"].items():
+        ds = ev["dataset"]
+        if ds in corpora.COARSE_ORG:
+            labels = ["PERSON", "PLACE", "ORG"]
+            note = "COMPANY/GOV/ORG predictions all count as ORG."
+        else:
+            labels = ["PERSON", "PLACE", "COMPANY", "GOV", "ORG", "ORG (any type)"]
+            note = ("Micro over PERSON/PLACE/COMPANY/GOV/ORG with the fine org type; "
+                    "`ORG (any type)` scores organisation spans ignoring the type.")
+        lines += [f"### {key} ({ev['sentences']} sentences, {ev['chars']} chars)", "", note, "",
+                  _table(ev, labels), "",
+                  f"Throughput of `SpacyNerBackend.tag` (one thread, batches of 256 texts): "
+                  f"{ev['chars_per_second']} chars/s.", ""]
+    size_mb = scores["size_bytes"] / 1e6
+    rel = os.path.relpath(cfg["_config_path"], Path(cfg["_config_path"]).parent.parent)
+    lines += [
+        "## Size",
+        "",
+        f"{size_mb:.1f} MB on disk (`ner/` + `orgtype/`).",
+        "",
+        "## Reproduce",
+        "",
+        "```",
+        f"OMP_NUM_THREADS=1 python -m pipeline.training.ner {rel} pipeline/resources/models/ner-zh",
+        "# or: extract train ner --config configs/train-ner.yaml --output pipeline/resources/models/ner-zh",
+        "```",
+        "",
+        "Corpora: /work/shared/datasets/{msra,cluener} (see their SOURCE.md; research use). "
+        "No corpus text is stored in this directory.",
+        "",
+    ]
+    (output_dir / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 2:
+        print("usage: python -m pipeline.training.ner CONFIG.yaml OUTPUT_DIR", file=sys.stderr)
+        return 2
+    scores = train_ner(argv[0], argv[1])
+    print(json.dumps({k: v["micro"] for k, v in scores["evaluation"].items()}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

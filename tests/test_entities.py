@@ -1,0 +1,279 @@
+"""Entity stage: rules, gazetteers, merging, canonical names, places, officials.
+
+All tests use backend ``none`` or a fake backend, so they do not depend on a
+trained model.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from pydantic import ValidationError
+
+from pipeline import registry
+from pipeline.entities import EntityStage, entity_id, extract_entities
+from pipeline.records import Document
+from pipeline.stage import Analysis, RunContext
+
+
+def ents(text, **kw):
+    e, _ = extract_entities(text, **kw)
+    return {(x.text, x.label) for x in e}
+
+
+def find(text, mention, label=None, **kw):
+    e, _ = extract_entities(text, **kw)
+    hits = [x for x in e if x.text == mention and (label is None or x.label == label)]
+    return hits[0] if hits else None
+
+
+# ----------------------------------------------------------------------------- organisations
+
+@pytest.mark.parametrize("text,mention,label", [
+    ("据悉，浙江华宇新材料股份有限公司昨日公告。", "浙江华宇新材料股份有限公司", "COMPANY"),
+    ("双方与厦门远航物流有限公司签约。", "厦门远航物流有限公司", "COMPANY"),
+    ("会上，南京市政府发布新规。", "南京市政府", "GOV"),
+    ("据烟台市生态环境局通报，", "烟台市生态环境局", "GOV"),
+    ("由杭州市市场监督管理局牵头。", "杭州市市场监督管理局", "GOV"),
+    ("成都市文化和旅游局介绍，", "成都市文化和旅游局", "GOV"),
+    ("活动在芝罘区黄务中心小学举行。", "芝罘区黄务中心小学", "ORG"),
+    ("中国汽车工业协会发布数据。", "中国汽车工业协会", "ORG"),
+    ("江苏省第三生态环境保护督察组进驻。", "江苏省第三生态环境保护督察组", "GOV"),
+])
+def test_org_suffix_rules(text, mention, label):
+    assert (mention, label) in ents(text)
+
+
+def test_place_inside_org_is_part_of_it():
+    found = ents("会上，南京市政府发布新规。")
+    assert ("南京市", "PLACE") not in found and ("南京市政府", "GOV") in found
+
+
+def test_suffix_blockers_and_verbs():
+    # 部门 / 举办 are not organisation suffixes
+    found = ents("全市各相关部门积极参与，烟台举办了活动。")
+    assert not any(label in ("GOV", "ORG") for _, label in found)
+    assert ("烟台", "PLACE") in found
+
+
+def test_adjacent_orgs_split_but_branches_attach():
+    found = ents("崂山区综合行政执法大队沙子口街道中队工作人员介绍。")
+    assert ("崂山区综合行政执法大队", "GOV") in found
+    assert ("沙子口街道中队", "GOV") in found
+    assert ("铁塔集团烟台分公司", "COMPANY") in ents("涉及铁塔集团烟台分公司2件。")
+
+
+# ----------------------------------------------------------------------------- gazetteers, places
+
+def test_divisions_gazetteer_full_and_short():
+    found = ents("杭州市和宁波的企业来到绍兴市柯桥区。")
+    assert {("杭州市", "PLACE"), ("宁波", "PLACE")} <= found
+    assert ("绍兴市柯桥区", "PLACE") in found  # a run of levels is one span
+
+
+def test_short_county_forms_need_context():
+    # 资源 is the short form of 资源县 (桂林市): not a place in an unrelated text
+    assert ("资源", "PLACE") not in ents("整合各类资源，服务企业。")
+
+
+def test_guideline_exclusions():
+    found = ents("本报讯 我市企业来青投资，全市、全国的链主企业都参加。")
+    texts = {t for t, _ in found}
+    for w in ("青", "我市", "全市", "全国", "本报", "链主企业"):
+        assert w not in texts
+
+
+def test_place_before_generic_noun():
+    found = ents("18家德国企业和广东企业参加。")
+    assert ("德国", "PLACE") in found and ("广东", "PLACE") in found
+
+
+def test_names_inside_titles_and_doctrine():
+    found = ents("会上发布了《成都市物业管理条例》，学习习近平文化思想。")
+    assert ("成都市", "PLACE") in found
+    assert ("习近平", "PERSON") in found
+
+
+def test_place_normalisation_by_context():
+    text = "青岛市召开会议。市南区、崂山区的代表参加。"
+    e = find(text, "市南区", "PLACE")
+    assert (e.province, e.city, e.county, e.adcode) == ("山东省", "青岛市", "市南区", "370202")
+    city = find(text, "青岛市")
+    assert city.adcode == "370200" and city.city == "青岛市" and city.county is None
+
+
+def test_same_named_town_chosen_by_parent():
+    e = find("胶州市洋河镇副镇长张峰表示，", "胶州市洋河镇", "PLACE")
+    assert e.adcode == "370281111" and e.county == "胶州市"
+
+
+def test_address_span():
+    found = ents("“市南区香港中路167号彩虹花园小区内幼儿园改动雨水管路”")
+    assert ("市南区香港中路167号彩虹花园小区", "PLACE") in found
+
+
+def test_user_gazetteer(tmp_path):
+    g = tmp_path / "mine.tsv"
+    g.write_text("name\tlabel\n星河湾科技\tCOMPANY\n", encoding="utf-8")
+    found = ents("星河湾科技发布新品。", gazetteers=[str(g)])
+    assert ("星河湾科技", "COMPANY") in found
+
+
+# ----------------------------------------------------------------------------- people, officials
+
+def test_officials_title_chain():
+    text = "省委组织部副部长、省人社厅厅长李明华，市委常委、黄岛区委书记赵立新出席活动。"
+    e, offs = extract_entities(text)
+    by = {o.person: o for o in offs}
+    assert by["李明华"].titles == ["省委组织部副部长", "省人社厅厅长"]
+    assert by["李明华"].orgs == ["省委组织部", "省人社厅"]
+    assert by["赵立新"].titles == ["市委常委", "黄岛区委书记"]
+    assert ("李明华", "PERSON") in {(x.text, x.label) for x in e}
+    o = by["赵立新"]
+    assert text[o.start:o.end] == "赵立新"
+
+
+def test_officials_titles_without_org_and_honours():
+    text = "。市委党校科研部主任、教授，某某宣讲团成员钱文博作专题宣讲。青岛市“最美劳动者”孙丽娜作主题宣讲。"
+    e, offs = extract_entities(text)
+    by = {o.person: o for o in offs}
+    assert by["钱文博"].titles[:2] == ["市委党校科研部主任", "教授"]
+    assert by["钱文博"].orgs[1] is None
+    assert "孙丽娜" not in by  # an honour is not a title
+    assert ("孙丽娜", "PERSON") in {(x.text, x.label) for x in e}
+
+
+def test_byline_reporters_from_layout_spans():
+    text = "标题\n□青岛日报/观海新闻记者 王 凯\n本报讯 正文。王凯说，"
+    doc = Document(doc_id="d", source="s", text=text)
+    k = text.index("王 凯")
+    r = text.index("青岛日报/观海新闻记者")
+    doc.reporter_spans = [(k, k + 3, "王凯")]
+    doc.byline_roles = [(r, r + 11, "青岛日报/观海新闻记者")]
+    stage = EntityStage(EntityStage.Settings(backend="none"), RunContext())
+    a = stage.process([Analysis(doc)])[0]
+    got = {(x.text, x.label, x.method) for x in a.entities}
+    assert ("王 凯", "PERSON", "byline") in got
+    assert ("青岛日报", "ORG", "byline") in got and ("观海新闻", "ORG", "byline") in got
+    person = [x for x in a.entities if x.text == "王 凯"][0]
+    assert person.canonical == "王凯"
+    assert [(o.person, o.titles, o.orgs) for o in a.officials] == [("王凯", ["青岛日报/观海新闻记者"], ["青岛日报/观海新闻"])]
+
+
+def test_byline_in_plain_text():
+    e, offs = extract_entities("□大众日报记者 刘 洋 赵阳\n本报济南讯 正文。")
+    assert {o.person for o in offs} == {"刘洋", "赵阳"}
+
+
+# ----------------------------------------------------------------------------- canonical
+
+def test_canonical_short_names():
+    text = ("广东顺威精密塑料股份有限公司是头部企业。顺威股份在青岛建厂，为海信配套。"
+            "海信集团发布需求，海信表示欢迎。")
+    e, _ = extract_entities(text)
+    canon = {(x.text, x.canonical) for x in e}
+    assert ("顺威股份", "广东顺威精密塑料股份有限公司") in canon
+    assert ("海信", "海信集团") in canon
+    assert ("青岛", "青岛市") in canon
+
+
+def test_canonical_across_line_break():
+    doc = Document(doc_id="d", source="s", text="出台《青岛\n市海上管理办法》")
+    stage = EntityStage(EntityStage.Settings(backend="none"), RunContext())
+    a = stage.process([Analysis(doc)])[0]
+    # the layout stage joins column breaks; a raw break inside a name is not matched
+    assert all(x.text == doc.text[x.start:x.end] for x in a.entities)
+
+
+# ----------------------------------------------------------------------------- backends, merging
+
+class FakeBackend:
+    name = "fake"
+
+    def __init__(self, spans=None, **_):
+        self.spans = spans or {}
+
+    def tag(self, texts):
+        out = []
+        for t in texts:
+            found = []
+            for mention, label in self.spans.items():
+                k = t.find(mention)
+                while k != -1:
+                    found.append((k, k + len(mention), label))
+                    k = t.find(mention, k + 1)
+            out.append(found)
+        return out
+
+
+registry.register("ner_backends", "fake", FakeBackend)
+
+
+def test_model_spans_merged_below_rules():
+    spans = {"德中经济、教育和文化协会": "ORG", "南京市政": "GOV", "张三丰": "PERSON", "我市": "PLACE"}
+    e, _ = extract_entities("南京市政府与德中经济、教育和文化协会签约，张三丰出席。我市参加。",
+                            backend="fake", backend_options={"spans": spans})
+    got = {(x.text, x.label, x.method) for x in e}
+    assert ("德中经济、教育和文化协会", "ORG", "model:fake") in got
+    assert ("南京市政府", "GOV", "regex:org_suffix") in got  # partial overlap: rule wins
+    assert ("张三丰", "PERSON", "model:fake") in got
+    assert not any(t == "我市" for t, _, _ in got)
+
+
+def test_settings_validation():
+    with pytest.raises(ValidationError):
+        EntityStage.Settings(backend="nope")
+    with pytest.raises(ValidationError):
+        EntityStage.Settings(unknown_field=1)
+    with pytest.raises(ValidationError):
+        EntityStage.Settings(gazetteers=["/does/not/exist.tsv"])
+
+
+def test_entity_ids_stable_and_methods_recorded():
+    e1, _ = extract_entities("南京市政府发布。", doc_id="a")
+    e2, _ = extract_entities("南京市政府发布。", doc_id="a")
+    assert [x.entity_id for x in e1] == [x.entity_id for x in e2]
+    assert e1[0].entity_id == entity_id("a", e1[0].start, e1[0].end, e1[0].label)
+    assert all(x.method for x in e1)
+
+
+# ----------------------------------------------------------------------------- offsets
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["青岛市", "市南区", "政府", "，", "。", "王", "凯", " ", "\n", "有限公司",
+                                 "海信集团", "局长", "张", "伟", "表示", "我市", "等", "、", "企业", "a", "1"]),
+                max_size=30))
+def test_offsets_always_slice_doc_text(parts):
+    text = "".join(parts)
+    e, offs = extract_entities(text)
+    for x in e:
+        assert 0 <= x.start < x.end <= len(text) and x.text == text[x.start:x.end]
+    spans = sorted((x.start, x.end) for x in e)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # no nesting / overlap
+    for o in offs:
+        assert o.person == text[o.start:o.end].replace(" ", "")
+        assert len(o.titles) == len(o.orgs)
+
+
+def test_sample_page_smoke():
+    from pathlib import Path
+
+    from pipeline.evaluate import load_gold, score_entities, score_officials
+    from pipeline.layout import LayoutSettings, split_page
+
+    gold_path = Path(__file__).resolve().parent.parent / "data" / "gold" / "000_5072bf7ae566881d.gold.json"
+    if not gold_path.exists():
+        pytest.skip("sample gold not present")
+    gold = load_gold(gold_path)
+    docs = split_page(gold.text, gold.source, LayoutSettings(publication_date=dt.date(2024, 4, 29)))
+    stage = EntityStage(EntityStage.Settings(backend="none"), RunContext())
+    items = stage.process([Analysis(d) for d in docs])
+    pred, offs = [], []
+    for a in items:
+        for x in a.entities:
+            s, t = a.doc.to_source(x.start, x.end)
+            pred.append({"start": s, "end": t, "label": x.label})
+        offs += [{"person": o.person, "titles": o.titles} for o in a.officials]
+    assert score_entities(gold.entities, pred).micro.f1 >= 0.9
+    assert score_officials(gold.officials, offs).prf.f1 >= 0.9

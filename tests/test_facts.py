@@ -1,0 +1,261 @@
+"""The facts stage: which mentions are facts, and their subject, entity and time."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from pipeline.facts import FactSettings, FactStage, extract_facts, resolve_time
+from pipeline.records import Document, Entity, Sentence
+from pipeline.stage import Analysis, RunContext
+
+DATE = dt.date(2024, 4, 28)
+
+
+def ents(text, *spec):
+    """Entity records for (surface, label) pairs, found left to right in ``text``."""
+    out, pos = [], 0
+    for surface, label in spec:
+        s = text.index(surface, pos)
+        out.append(Entity("d", "s", s, s + len(surface), surface, label, "test", entity_id=f"id:{surface}"))
+        pos = s + 1
+    return out
+
+
+def facts(text, entities=(), date=DATE, **kw):
+    return extract_facts(text, None, entities, date, FactSettings(**kw))
+
+
+def texts(text, **kw):
+    return [f.text for f in facts(text, **kw)]
+
+
+# ---------------------------------------------------------------- exclusions
+
+@pytest.mark.parametrize("text", [
+    "2024年，全市经济稳步增长。",
+    "4月28日上午举行。",
+    "督察组受理举报电话时间：每天8时至20时",
+    "信访举报件要在3天内反馈。",
+    "明确了未来三年行动目标。",
+    "向我市交办第十九批信访举报件。",
+    "山东省第一生态环境保护督察组进驻。",
+    "专门举报电话：0532-86718475",
+    "专门邮政信箱：青岛市A053邮箱",
+    "市南区香港中路167号彩虹花园小区",
+    "供应链融资RCEP-ABS等系列签约",
+    "青岛市2024年“一起益企”中小微企业服务行动",
+    "举办了一场“百场万企 校企牵手”产学研对接",
+    "开展“一周一策”“专家在线”等活动",
+    "从一家远道而来的广东企业身上，就能看出一二。",
+    "诞生一批优质影视作品。",
+    "有一条长的排水沟。",
+    "千家万户受益。",
+    "发布《关于支持100家企业发展的若干措施》。",
+    "建设5G基站。",
+    "扣好人生第一粒扣子。",
+    "选取胶州湾第二海底隧道管理项目。",
+    "崂山区文化和旅游局四级调研员于伟东说。",
+])
+def test_not_facts(text):
+    assert texts(text) == []
+
+
+def test_numbers_inside_entities_are_skipped():
+    text = "青岛第一中学举办活动。"
+    assert texts(text) == []
+    e = ents(text, ("青岛第一中学", "ORG"))
+    assert facts(text, e) == []
+
+
+def test_arabic_one_is_a_count_but_chinese_one_is_indefinite():
+    assert texts("涉及10个区（市），1个驻青企业。") == ["10个", "1个"]
+    assert texts("一家企业和两家机构") == ["两家"]
+
+
+# ---------------------------------------------------------------- values, bounds, ranges
+
+def test_fields_of_a_money_fact():
+    f = facts("2023年海信集团采购规模约170亿元。", ents("2023年海信集团采购规模约170亿元。", ("海信集团", "COMPANY")))[0]
+    assert (f.text, f.value, f.unit, f.kind, f.bound) == ("约170亿元", 1.7e10, "元", "money", "approx")
+    assert (f.subject, f.entity, f.entity_id, f.time) == ("采购规模", "海信集团", "id:海信集团", "2023年")
+    assert (f.time_start, f.time_end) == (dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+    assert f.base_value == 1.7e10 and f.base_unit == "元"
+    assert f.sentence == "2023年海信集团采购规模约170亿元。"
+
+
+def test_range_fact():
+    f = facts("计划新增10至20家门店。")[0]
+    assert (f.value, f.value_low, f.value_high, f.bound, f.unit) == (10, 10, 20, "lower", "家")
+    assert f.subject == "门店"
+
+
+def test_area_base_unit():
+    f = facts("该基地总占地面积32平方公里。")[0]
+    assert f.base_value == 32e6 and f.base_unit == "平方米" and "总占地面积" in f.subject
+
+
+# ---------------------------------------------------------------- subject
+
+@pytest.mark.parametrize("text,mention,subject", [
+    ("青岛已累计培育6835家专精特新中小企业。", "6835家", "专精特新中小企业"),
+    ("全球市场占有率35%以上。", "35%以上", "全球市场占有率"),
+    ("累计接待剧组300余个，备案项目380个。", "300余个", "剧组"),
+    ("累计接待剧组300余个，备案项目380个。", "380个", "备案项目"),
+    ("吸引观众68万人次。", "68万人次", "观众"),
+    ("占省内配套供应商规模的80%。", "80%", "占省内配套供应商规模"),
+    ("将创新实施“六大工程”。", "六大", "工程"),
+    ("德国已成为青岛的第一大贸易伙伴。", "第一大", "贸易伙伴"),
+    ("在纳入统计的197个城市中排名靠前。", "197个", "城市"),
+    ("18家德国企业和20余家青岛企业面对面洽谈。", "18家", "德国企业"),
+    ("排水沟长约35米、宽约0.3米。", "约0.3米", "宽"),
+])
+def test_subject(text, mention, subject):
+    f = next(f for f in facts(text) if f.text == mention)
+    assert f.subject == subject
+
+
+def test_subject_of_a_qizhong_list_comes_from_the_previous_sentence():
+    text = "本批交办的信访举报件共涉及10个区（市）。其中，胶州市11件、即墨区9件。"
+    fs = [f for f in facts(text) if f.unit == "件"]
+    assert [f.subject for f in fs] == ["信访举报件", "信访举报件"]
+    assert [f.entity for f in fs] == ["胶州市", "即墨区"]  # suffix cues without an entity stage
+
+
+def test_rank_subject_skips_scope_word():
+    f = facts("青岛展览业发展综合指数位居全国第六")[0]
+    assert f.kind == "rank" and f.subject == "青岛展览业发展综合指数"
+
+
+def test_rank_in_qizhong_clause_takes_previous_clause():
+    text = "通过核算确定综合指数排行榜，其中上海、北京、广州位列前五。"
+    e = ents(text, ("上海", "PLACE"), ("北京", "PLACE"), ("广州", "PLACE"))
+    f = facts(text, e)[0]
+    assert f.subject == "综合指数排行榜" and f.entity is None and f.bound == "upper"
+
+
+# ---------------------------------------------------------------- entity
+
+def test_entity_is_first_entity_of_clause():
+    text = "广东顺威精密塑料股份有限公司是头部企业，空调风叶的全球市场占有率35%以上。"
+    f = facts(text, ents(text, ("广东顺威精密塑料股份有限公司", "COMPANY")))[0]
+    assert f.entity == "广东顺威精密塑料股份有限公司"
+
+
+def test_entity_of_counted_noun():
+    text = "18家德国企业和20余家青岛企业面对面洽谈。"
+    fs = facts(text, ents(text, ("德国", "PLACE"), ("青岛", "PLACE")))
+    assert [f.entity for f in fs] == ["德国", "青岛"]
+    assert fs[0].place == "德国"
+
+
+def test_entity_skips_sources_titles_and_agents():
+    text = "工信部数据显示，九成专精特新企业为大企业配套。"
+    assert facts(text, ents(text, ("工信部", "GOV")))[0].entity is None
+    text = "会上发布的《青岛市行动方案》提出了15项具体举措。"
+    assert facts(text, ents(text, ("青岛市", "PLACE")))[0].entity is None
+    text = "这场由青岛市政府共同主办的大会，同步举办三个专场对接。"
+    assert facts(text, ents(text, ("青岛市政府", "GOV")))[0].entity is None
+
+
+def test_entity_skips_enumerated_members():
+    text = "青岛选出海尔、海信等20余家企业参加。"
+    e = ents(text, ("青岛", "PLACE"), ("海尔", "COMPANY"), ("海信", "COMPANY"))
+    assert facts(text, e)[0].entity == "青岛"
+    text = "选取胶州湾隧道管理、全民阅读促进等12件规章。"
+    assert facts(text, ents(text, ("胶州湾", "PLACE")))[0].entity is None
+
+
+def test_no_entity_without_entity_stage():
+    assert facts("海信集团发布了20多项需求。")[0].entity is None
+
+
+# ---------------------------------------------------------------- time
+
+def test_time_nearest_before_and_resolved():
+    text = "根据2024年制定地方性法规计划，年内还将推动制定修订5件地方性法规。"
+    f = facts(text)[0]
+    assert f.time == "年内" and (f.time_start, f.time_end) == (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    f = facts("今年一季度，青岛共举办展会活动48场。")[0]
+    assert f.time == "今年一季度" and (f.time_start, f.time_end) == (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    f = facts("截至目前，基地已集聚影视企业超千家。")[0]
+    assert f.time == "截至目前" and f.time_end == DATE
+
+
+def test_time_ignores_dateline_titles_and_durations():
+    assert facts("本报4月28日讯 现场核查组194人共分34个组。")[0].time is None
+    assert facts("本报4月28日讯 4月27日，督察组交办信访举报件46件。")[0].time == "4月27日"
+    assert facts("明确了未来三年目标，实施“六大工程”。")[0].time is None
+    assert facts("《2023年度报告》涵盖15项指标。")[0].time is None
+
+
+def test_resolve_time_without_date():
+    assert resolve_time("今年", None) == (None, None)
+    assert resolve_time("2023年", None) == (dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+
+
+# ---------------------------------------------------------------- settings and stage
+
+def test_settings_forbid_unknown_keys():
+    with pytest.raises(Exception):
+        FactSettings(unknown=1)
+
+
+def test_kind_filter_and_ranks_switch():
+    text = "青岛以207场展览居全国综合排名第六位。"
+    assert [f.kind for f in facts(text)] == ["count", "rank"]
+    assert [f.kind for f in facts(text, ranks=False)] == ["count"]
+    assert [f.kind for f in facts(text, kinds=["rank"])] == ["rank"]
+
+
+def test_user_units_from_config(tmp_path):
+    p = tmp_path / "units.yaml"
+    p.write_text("units:\n  标箱: {kind: count}\n", encoding="utf-8")
+    s = FactSettings.model_validate({"units": [str(p)]})
+    f = extract_facts("集装箱吞吐量300万标箱。", settings=s)[0]
+    assert (f.value, f.unit) == (3e6, "标箱")
+    with pytest.raises(Exception):
+        FactSettings.model_validate({"units": [str(tmp_path / "missing.yaml")]})
+
+
+def test_stage_uses_sentences_and_entities():
+    text = "标题\n青岛已累计培育1906家创新型中小企业。"
+    doc = Document(doc_id="d", source="s", text=text, date=DATE, offsets=list(range(len(text))), source_text=text)
+    item = Analysis(doc, sentences=[Sentence("d", "s", 0, 0, 2, "标题"), Sentence("d", "s", 1, 3, len(text), text[3:])],
+                    entities=ents(text, ("青岛", "PLACE")))
+    stage = FactStage(FactStage.Settings(), RunContext())
+    assert stage.name == "facts"
+    out = stage.process([item])
+    f = out[0].facts[0]
+    assert (f.doc_id, f.source, f.text, f.entity, f.subject) == ("d", "s", "1906家", "青岛", "创新型中小企业")
+    assert text[f.start:f.end] == f.text
+
+
+# ---------------------------------------------------------------- properties
+
+_CHARS = st.characters(blacklist_categories=("Cs",))
+_PIECES = st.sampled_from(["约", "超", "多", "余", "万", "亿", "家", "个", "元", "%", "第", "前", "大", "成", "至", "-",
+                           "年", "月", "日", "，", "。", "、", "其中", "“", "”", "《", "》", "一", "两", "十", "百", "千",
+                           "1", "2", "0", ".", ",", "３", "平方公里", "以上", "左右", "\n"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_CHARS, max_size=200))
+def test_arbitrary_text_never_raises(text):
+    for f in extract_facts(text, doc_date=DATE):
+        assert text[f.start:f.end] == f.text
+        assert f.value is None or f.value == f.value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(_CHARS, max_size=3)), max_size=40).map("".join))
+def test_number_like_text_never_raises(text):
+    entities = []
+    if len(text) > 4:
+        entities = [Entity("d", "s", 1, 3, text[1:3], "PLACE", "test")]
+    for f in extract_facts(text, None, entities, DATE):
+        assert 0 <= f.start < f.end <= len(text)
+        assert text[f.start:f.end] == f.text
+        assert f.kind in ("count", "money", "area", "length", "weight", "percent", "rank", "other")
+        assert f.bound in ("exact", "approx", "lower", "upper")

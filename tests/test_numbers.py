@@ -1,0 +1,163 @@
+"""The number grammar: parse_number and scan_quantities."""
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import cn2an
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from pipeline.numbers import Catalogue, merge_catalogues, parse_number, scan_quantities
+
+
+@pytest.mark.parametrize("text,value", [
+    ("0", 0), ("1906", 1906), ("1,234.5", 1234.5), ("12,345,678", 12345678), ("0.3", 0.3),
+    ("１２３", 123), ("４６４．０９", 464.09),
+    ("一千零七十七", 1077), ("两万", 20000), ("十九", 19), ("十", 10), ("三点五", 3.5), ("零", 0),
+    ("千", 1000), ("百万", 1_000_000), ("万", 10_000), ("一万亿", 10 ** 12), ("两千三百万", 23_000_000),
+    ("1.2万", 12000), ("464.09万", 4640900), ("2万亿", 2 * 10 ** 12), ("3千万", 3 * 10 ** 7), ("60亿", 6e9),
+])
+def test_parse_number(text, value):
+    assert parse_number(text) == pytest.approx(value, rel=1e-12)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1.2.3", "万元", "1万x", "点", "1,23"])
+def test_parse_number_rejects(text):
+    assert parse_number(text) is None
+
+
+def one(text):
+    qs = [q for q in scan_quantities(text) if q.form not in ("time", "none", "ordinal")]
+    assert len(qs) == 1, qs
+    return qs[0]
+
+
+@pytest.mark.parametrize("text,mention,value,unit,kind,bound", [
+    ("采购规模约170亿元。", "约170亿元", 1.7e10, "元", "money", "approx"),
+    ("占有率35%以上", "35%以上", 35, "%", "percent", "lower"),
+    ("供应商达400多家", "400多家", 400, "家", "count", "lower"),
+    ("展开200余个项目", "200余个", 200, "个", "count", "lower"),
+    ("影视企业超千家，", "超千家", 1000, "家", "count", "lower"),
+    ("电影票房总产出超311亿元", "超311亿元", 3.11e10, "元", "money", "lower"),
+    ("共达成交易60余亿元", "60余亿元", 6e9, "元", "money", "lower"),
+    ("九成专精特新企业", "九成", 90, "%", "percent", "exact"),
+    ("464.09万平方米展览总面积", "464.09万平方米", 4640900, "平方米", "area", "exact"),
+    ("总占地面积32平方公里", "32平方公里", 32, "平方公里", "area", "exact"),
+    ("长约35米", "约35米", 35, "米", "length", "approx"),
+    ("增加3个百分点", "3个百分点", 3, "个百分点", "percent", "exact"),
+    ("吸引观众68万人次", "68万人次", 680000, "人次", "count", "exact"),
+    ("约5千克", "约5千克", 5, "千克", "weight", "approx"),
+    ("重20吨左右", "20吨左右", 20, "吨", "weight", "approx"),
+    ("近百家企业", "近百家", 100, "家", "count", "upper"),
+    ("不足50人", "不足50人", 50, "人", "count", "upper"),
+    ("至少3场", "至少3场", 3, "场", "count", "lower"),
+    ("不少于10项", "不少于10项", 10, "项", "count", "lower"),
+    ("逾2万人", "逾2万人", 20000, "人", "count", "lower"),
+    ("两万多人参加", "两万多人", 20000, "人", "count", "lower"),
+    ("百分之三十五的企业", "百分之三十五", 35, "%", "percent", "exact"),
+    ("１２家企业", "１２家", 12, "家", "count", "exact"),
+    ("1,234.5万元", "1,234.5万元", 12345000, "元", "money", "exact"),
+    ("上千家企业", "上千家", 1000, "家", "count", "lower"),
+    ("六大工程", "六大", 6, None, "count", "exact"),
+    ("排名第六位。", "第六位", 6, None, "rank", "exact"),
+    ("第一大贸易伙伴", "第一大", 1, None, "rank", "exact"),
+    ("位居全国第六", "第六", 6, None, "rank", "exact"),
+    ("位列前五。", "前五", 5, None, "rank", "upper"),
+    ("前10名企业", "前10名", 10, None, "rank", "upper"),
+])
+def test_mentions(text, mention, value, unit, kind, bound):
+    q = one(text)
+    assert (q.text, q.unit, q.kind, q.bound) == (mention, unit, kind, bound)
+    assert q.value == pytest.approx(value)
+    assert text[q.start:q.end] == q.text
+
+
+@pytest.mark.parametrize("text,low,high,unit", [
+    ("10至20家", 10, 20, "家"), ("3-5个", 3, 5, "个"), ("三到五个", 3, 5, "个"), ("1.5~2万元", 15000, 20000, "元"),
+])
+def test_ranges(text, low, high, unit):
+    q = one(text)
+    assert (q.value, q.value_low, q.value_high, q.unit, q.bound) == (low, low, high, unit, "lower")
+    assert q.is_range and q.text == text
+
+
+def test_range_with_qualifier_is_approx():
+    q = one("约10至20家")
+    assert q.bound == "approx" and q.value_low == 10 and q.value_high == 20
+
+
+def test_bounds_fill_low_high():
+    assert (one("400多家").value_low, one("400多家").value_high) == (400, None)
+    assert (one("近40家").value_low, one("近40家").value_high) == (None, 40)
+    assert (one("40家").value_low, one("40家").value_high) == (40, 40)
+    assert (one("约40家").value_low, one("约40家").value_high) == (None, None)
+
+
+@pytest.mark.parametrize("text,base_value,base_unit", [
+    ("32平方公里", 32e6, "平方米"), ("5公里", 5000, "米"), ("3吨", 3000, "千克"), ("170亿元", 1.7e10, "元"),
+    ("20美元", 20, "美元"), ("10公顷", 1e5, "平方米"), ("7家", 7, "家"),
+])
+def test_base_units(text, base_value, base_unit):
+    q = one(text)
+    assert q.base_unit == base_unit and q.base_value == pytest.approx(base_value)
+
+
+@pytest.mark.parametrize("text", ["2024年", "4月28日", "8时至20时", "3天内", "未来三年", "三个月", "前三季度",
+                                  "24小时", "2024年—2026年"])
+def test_time_numbers_are_not_quantities(text):
+    assert all(q.form in ("time", "none", "ordinal") for q in scan_quantities(text))
+
+
+def test_identifier_ordinal_is_flagged():
+    qs = scan_quantities("第十九批交办")
+    assert [q.form for q in qs] == ["ordinal"]
+
+
+def test_user_catalogue_merges(tmp_path):
+    extra = tmp_path / "my_units.yaml"
+    extra.write_text("units:\n  标箱: {kind: count}\n  家: null\nmultipliers:\n  兆: 1000000000000\n",
+                     encoding="utf-8")
+    cat = Catalogue.load([extra])
+    assert "标箱" in cat.units and "家" not in cat.units and "个" in cat.units
+    q = [q for q in scan_quantities("吞吐量300万标箱", cat) if q.form == "unit"][0]
+    assert q.value == 3e6 and q.unit == "标箱"
+    assert merge_catalogues({"a": [1], "b": {"x": 1}}, {"a": [2], "b": {"y": 2}}) == {"a": [1, 2], "b": {"x": 1, "y": 2}}
+
+
+def test_bad_kind_rejected():
+    with pytest.raises(ValueError):
+        Catalogue({"units": {"x": {"kind": "volume"}}})
+
+
+# ---------------------------------------------------------------- properties
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(min_value=0, max_value=10 ** 12))
+def test_every_chinese_integer_parses_back(n):
+    assert parse_number(cn2an.an2cn(n)) == n
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=10 ** 12))
+def test_every_chinese_integer_with_two_parses_back(n):
+    written = cn2an.an2cn(n)
+    # 两 for 二 before a magnitude (两万, 两千): the common written form
+    alt = written.replace("二千", "两千").replace("二万", "两万").replace("二亿", "两亿")
+    assert parse_number(alt) == n
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.decimals(min_value=0, max_value=10 ** 6, places=2, allow_nan=False, allow_infinity=False),
+       st.sampled_from([("万", 10 ** 4), ("亿", 10 ** 8), ("万亿", 10 ** 12), ("", 1)]))
+def test_every_arabic_decimal_with_multiplier_parses_back(d, mult):
+    word, factor = mult
+    written = f"{d:f}{word}"
+    expected = float(Decimal(f"{d:f}") * factor)
+    assert math.isclose(parse_number(written), expected, rel_tol=1e-12, abs_tol=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1000, max_value=10 ** 12))
+def test_thousands_separators_parse_back(n):
+    assert parse_number(f"{n:,}") == n
