@@ -63,7 +63,7 @@ from typing import Iterable, Sequence
 from pydantic import BaseModel, ConfigDict
 
 from .numbers import Catalogue, Quantity, scan_quantities
-from .records import Entity, ErrorRecord, Fact, Sentence
+from .records import Entity, Fact, Sentence
 from .sentences import split_sentences
 from .stage import Analysis, ExistingPath, RunContext
 
@@ -104,20 +104,21 @@ DIGIT_START = set("0123456789０１２３４５６７８９零〇一二两三四
 NOT_NOUN_START = set("共分是为在将已都均也还就又再并得了着过和与及或至到于向对从被把让使等约近超逾多余左以达占、")
 # words after which the counted noun stops (verbs, adverbs)
 AFTER_STOPWORDS = ("等", "进行", "涉及", "参加", "参与", "至少", "面对面", "一一", "分别", "正在", "已经", "已", "将",
-                   "均", "都", "列入", "纳入", "来", "同时", "共同", "实现", "完成", "达到", "达", "为", "是", "在",
+                   "均", "都", "列入", "纳入", "入选", "来", "同时", "共同", "实现", "完成", "达到", "达", "为", "是", "在",
                    "中，", "被", "获得")
-LEAD_WORDS = ("其中", "此外", "另外", "同时", "目前", "当前", "累计", "共计", "合计", "总计", "共", "已", "并", "还", "其",
+LEAD_WORDS = ("其中", "此外", "另外", "同时", "目前", "当前", "累计", "共计", "合计", "总计", "共有", "拥有", "共", "已", "并", "还", "其",
               "该", "这", "此", "全年", "全市", "全省", "全区", "全国")
-TRAIL_WORDS = ("达到", "高达", "多达", "共计", "合计", "总计", "累计", "分别", "已达", "约为", "达", "为", "是", "有",
+TRAIL_WORDS = ("达到", "高达", "多达", "突破", "共计", "合计", "总计", "累计", "分别", "已达", "约为", "达", "为", "是", "有",
                "共", "约", "已", "了", "的", "计", "均", "在", "中", "都")
 CUT_VERBS = ("集聚", "聚集", "接待", "确定", "涉及", "吸引", "培育", "举办", "拥有", "包括", "签约", "签订", "推出",
-             "设有", "引进", "新增", "吸纳", "带动", "建成", "打造", "形成", "覆盖", "惠及", "受理", "收到", "查处",
+             "设有", "引进", "新增", "吸纳", "带动", "建成", "打造", "形成", "惠及", "实现", "完成", "受理", "收到", "查处",
              "排查", "发现", "投入", "获得", "获批", "认定", "入选", "选出", "选取", "招引", "落地", "开工", "实施",
              "提出", "发布", "出台", "制定", "组织", "开展")
 RANK_VERBS = ("位居", "位列", "名列", "跻身", "进入", "稳居", "居", "位于")
 SCOPE_WORDS = ("全国", "全省", "全市", "全区", "全球", "世界", "国内", "省内", "市内", "全国各城市", "各城市", "同类城市")
 TOPIC_VERBS = ("共", "涉及", "包括", "有", "达", "为", "是", "累计", "已", "将", "均", "占")
 REPORT_VERBS = re.compile(r"^(?:数据|统计|调查|报告|监测)?(?:显示|表示|介绍|称|指出|认为|说|透露)")
+COMPARISON_BASE = re.compile(r"(?:比|较|相比|同比|环比|与)$")  # 比上年末, 较去年同期: not the fact's time
 AGENT_VERBS = re.compile(r"主办|承办|协办|举办|指导|组织|发起|牵头|主持|负责|实施")
 BASIS_CLAUSE = re.compile(r"^(?:根据|按照|依据|依照|据|经)")
 PLACE_CUE = re.compile(r"^[\u4e00-\u9fff]{1,10}(?:省|市|区|县|镇|乡|村|街道|新区|自治州|州|盟|旗)$")
@@ -127,7 +128,7 @@ QUOTES = set(QUOTE_OPEN + QUOTE_CLOSE)
 
 _CN = "〇零一二两三四五六七八九十"
 _TIME_RE = re.compile(
-    r"截至(?:目前|今年(?:\d{1,2}月(?:底|末)?)?|\d{4}年(?:\d{1,2}月(?:底|末)?)?|\d{1,2}月(?:底|末)?)?"
+    r"截至(?:目前|今年(?:底|末|\d{1,2}月(?:底|末)?)?|\d{4}年(?:底|末|\d{1,2}月(?:\d{1,2}日|底|末)?)?|\d{1,2}月(?:\d{1,2}日|底|末)?)?"
     r"|(?:(?:\d{4}|[〇零一二三四五六七八九]{4})年度?|今年|去年|明年|前年|本年|当年|上年)"
     rf"(?:第?[一二三四1-4]季度|上半年|下半年|前[{_CN}\d]+(?:个)?(?:季度|月)|[{_CN}\d]{{1,3}}(?:至[{_CN}\d]{{1,3}})?月(?:份)?(?:\d{{1,2}}日)?(?:底|末|初|上旬|中旬|下旬)?|年初|年底|年末|年中|以来)?"
     rf"|第?[一二三四1-4]季度|上半年|下半年|前[一二三]季度"
@@ -177,7 +178,8 @@ def extract_facts(text: str, sentences: Iterable | None = None, entities: Sequen
     ctx.times = [(m.start(), m.end()) for m in _TIME_RE.finditer(text)
                  if m.group() and not _in_regions(m.start(), m.end(), titles)
                  and not _DATELINE_AFTER.match(text[m.end():m.end() + 1])
-                 and not text[max(0, m.start() - 2):m.start()].endswith("本报")]
+                 and not text[max(0, m.start() - 2):m.start()].endswith("本报")
+                 and not COMPARISON_BASE.search(text[max(0, m.start() - 2):m.start()])]
 
     quantities = [q for q in scan_quantities(text, catalogue) if _is_fact(q, ctx)]
     facts: list[Fact] = []
@@ -421,7 +423,7 @@ def _clean_before(s: str) -> str:
     best = -1
     for v in CUT_VERBS:
         k = s.rfind(v)
-        if k >= 0 and k + len(v) < len(s):
+        if k >= 0 and k + len(v) <= len(s) - 2:  # keep at least a two-character noun
             best = max(best, k + len(v))
     if best > 0:
         s = s[best:]

@@ -10,7 +10,8 @@ Two layers:
 - :func:`scan_quantities` finds quantity *mentions* in a text with a
   :class:`Catalogue` of units (``pipeline/resources/units.yaml``): qualifiers,
   number or range, multiplier and unit, plus the special forms ``N成`` (percent),
-  ``百分之N`` (percent), ``N大`` (``六大工程``: a count without unit), and the
+  ``百分之N`` (percent), ``N大`` (``六大工程``: a count without unit; N from 二 to 十, so that
+``二十大`` (a congress) is not one), and the
   ordinals ``第N位`` / ``第N大`` / ``第N`` / ``前N`` (ranks).  It does not decide
   whether a mention is a fact (dates, identifiers, slogans ... are filtered by
   :mod:`pipeline.facts`); it reports what it saw so the caller can.
@@ -72,7 +73,7 @@ class Catalogue:
                 raise ValueError(f"unit {name!r}: unknown kind {spec.get('kind')!r}")
         self.unit_re = _alternation(self.units)
         self.mult_re = _alternation(self.multipliers)
-        self.time_re = re.compile(r"(?:多|余|几)?(?:" + "|".join(
+        self.time_re = re.compile(r"个?(?:多|余|几|半)?(?:" + "|".join(
             re.escape(u) for u in sorted(self.time_units, key=len, reverse=True)) + ")") if self.time_units else None
         self.suffix_re = _alternation(self.suffix)
         self._prefixes = sorted(self.prefix, key=len, reverse=True)
@@ -354,7 +355,7 @@ def _read_quantity(text: str, m: re.Match, cat: Catalogue) -> Quantity | None:
         return _finish(text, q, cat, bound, qualifiers)
 
     # ---- N大 + noun: 六大工程 (a count without unit)
-    if p < len(text) and text[p] == "大" and not is_range and chinese and 1 < value <= 100 \
+    if p < len(text) and text[p] == "大" and not is_range and chinese and 1 < value <= 10 \
             and p + 1 < len(text) and "\u4e00" <= text[p + 1] <= "\u9fff" and text[p + 1] not in "于约小概量多批家":
         q = Quantity(m.start(), p + 1, text[m.start():p + 1], float(value), None, "count",
                      number_text=num_text, chinese=chinese, form="da", num_start=num_start, unit_end=p + 1)
