@@ -268,7 +268,8 @@ def make_executor(config: ConfigBase):
 # --------------------------------------------------------------------------- incremental runs
 
 class RunCache:
-    """Rows of each input file, keyed by the file's content hash and the config fingerprint.
+    """Rows of each input file, keyed by its path as matched, its content hash and the config fingerprint
+    (the path is part of the key because rows carry it: ``source`` and ``doc_id``).
 
     A re-run over the same inputs and config reads rows from here instead of
     processing again; an added or changed file is processed alone.
@@ -277,35 +278,37 @@ class RunCache:
     def __init__(self, folder: Path, fingerprint: str, use: bool = True):
         self.folder, self.fingerprint, self.use = folder, fingerprint, use
 
-    def key(self, sha256: str) -> str:
-        return hashlib.sha256(f"{sha256}:{self.fingerprint}:{__version__}".encode()).hexdigest()[:32]
+    def path(self, source: str, sha256: str) -> Path:
+        key = hashlib.sha256(f"{source}\0{sha256}\0{self.fingerprint}\0{__version__}".encode()).hexdigest()[:32]
+        return self.folder / f"{key}.pkl.gz"
 
-    def path(self, sha256: str) -> Path:
-        return self.folder / f"{self.key(sha256)}.pkl.gz"
+    def has(self, source: str, sha256: str | None) -> bool:
+        return bool(self.use and sha256 and self.path(source, sha256).is_file())
 
-    def load(self, sha256: str | None) -> dict[str, list[dict]] | None:
+    def load(self, source: str, sha256: str | None) -> dict[str, list[dict]] | None:
         import gzip
         import pickle
 
-        if not self.use or not sha256 or not self.path(sha256).is_file():
+        if not self.has(source, sha256):
             return None
         try:
-            with gzip.open(self.path(sha256), "rb") as fh:
+            with gzip.open(self.path(source, sha256), "rb") as fh:
                 return pickle.load(fh)
         except Exception:  # noqa: BLE001 - a damaged cache entry is recomputed
             return None
 
-    def store(self, sha256: str | None, rows: dict[str, list[dict]]) -> None:
+    def store(self, source: str, sha256: str | None, rows: dict[str, list[dict]]) -> None:
         import gzip
         import pickle
 
         if not sha256:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.path(sha256).with_suffix(f".tmp{os.getpid()}")
+        final = self.path(source, sha256)
+        tmp = final.with_suffix(f".tmp{os.getpid()}")
         with gzip.open(tmp, "wb", compresslevel=3) as fh:
             pickle.dump(rows, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path(sha256))
+        os.replace(tmp, final)
 
 
 def _sha256(path: Path) -> str | None:
@@ -368,14 +371,14 @@ def run(config: ConfigBase | str | Path, *, output: str | Path | None = None, ov
         with _progress(progress) as bar, make_executor(config) as executor:
             i = 0
             while i < len(files):
-                cached = cache.load(hashes[files[i][1]])
+                cached = cache.load(files[i][1], hashes[files[i][1]])
                 if cached is not None:
                     summary.cached_inputs += 1
                     emit(cached)
                     i += 1
                     continue
                 j = i  # a run of consecutive files without cached rows goes through the stages
-                while j < len(files) and (j == i or cache.load(hashes[files[j][1]]) is None):
+                while j < len(files) and (j == i or not cache.has(files[j][1], hashes[files[j][1]])):
                     j += 1
                 group = files[i:j]
                 records = (rec for path, shown in group for rec in read_file(path, shown, config.input))
@@ -392,9 +395,9 @@ def run(config: ConfigBase | str | Path, *, output: str | Path | None = None, ov
                     # files before the last one seen in this batch are complete: cache them
                     last = max((order.index(s) for s in done if s in order), default=-1)
                     for source in [s for s in done if s in order and order.index(s) < last]:
-                        cache.store(hashes.get(source), done.pop(source))
+                        cache.store(source, hashes.get(source), done.pop(source))
                 for source, part in done.items():
-                    cache.store(hashes.get(source), part)
+                    cache.store(source, hashes.get(source), part)
                 i = j
         summary.rows = dict(writer.rows)
         summary.seconds = time.perf_counter() - t0

@@ -142,3 +142,11 @@ def test_read_gold_and_evaluate(tmp_path):
     for key in ("precision", "recall", "f1", "chars_per_second", "sentences", "characters"):
         assert key in res
     assert "| char |" in format_table([res])
+
+
+def test_context_dict_mode_keeps_text_and_dict_words(pkuseg_dict):
+    text = "中小微企业服务行动暨专精特新 中小企业融链固链建链"
+    words = pkuseg_dict.cut(text)
+    assert "".join(words) == text.replace(" ", "")
+    assert {"中小微企业", "专精特新", "中小企业", "融链固链建链"} <= set(words)
+    assert "动暨" not in words                       # the stock fragment-wise mode produced 服务行|动暨

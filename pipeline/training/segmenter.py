@@ -231,7 +231,9 @@ def prepare_default_data(work_dir: str | os.PathLike, include_msr: bool = False,
     PKU gold -> 80% train / 20% held-out; MSR gold is split the same way (its
     held-out part is always written, for evaluation).  Training text = PKU train
     (+ MSR train if ``include_msr``; the shipped model does NOT use MSR, so the
-    whole MSR gold file stays unseen); lexicon = PKU training word list.
+    whole MSR gold file stays unseen).  ``lexicon`` = the PKU training word list,
+    returned for optional use: appending it lowered F1 on an inner dev split
+    (see MODEL_CARD.md), so the shipped model is trained without it.
     Returns paths: ``train``, ``dev`` (PKU held-out, monitoring only),
     ``pku_heldout``, ``msr_heldout``, ``lexicon``.
     """
@@ -263,12 +265,13 @@ def main(argv: Iterable[str] | None = None) -> None:
                     help="drop features with all |weight| <= this (0: keep all); see prune_model")
     ap.add_argument("--feature-trim", type=int, default=0)
     ap.add_argument("--with-msr", action="store_true", help="add the MSR 80%% training part (ablation B)")
-    ap.add_argument("--no-lexicon", action="store_true")
+    ap.add_argument("--lexicon", action="store_true",
+                    help="append the PKU training word list to the training text (hurt on the inner dev set)")
     args = ap.parse_args(list(argv) if argv is not None else None)
     work = Path(args.work or tempfile.mkdtemp(prefix="pkuseg-data-"))
     data = prepare_default_data(work, include_msr=args.with_msr)
     summary = train_segmenter(data["train"], data["dev"], args.out, train_iter=args.iter,
-                              user_dict=None if args.no_lexicon else data["lexicon"],
+                              user_dict=data["lexicon"] if args.lexicon else None,
                               feature_trim=args.feature_trim, log_file=work / "train.log",
                               work_dir=work / "pkuseg")
     if args.prune > 0:
