@@ -724,6 +724,8 @@ class EntityStage:
             a.entities.extend(ents)
             if self.settings.officials:
                 a.officials.extend(offs)
+            if a.tokens:
+                a.tokens = merge_entity_tokens(a.tokens, a.entities, a.doc.text)
         return items
 
     # ------------------------------------------------------------------ one document
@@ -1177,3 +1179,39 @@ def extract_entities(text: str, backend: str = "none", doc_id: str = "text", sou
 
 
 __all__ = ["EntityStage", "extract_entities", "load_resources", "Resources", "entity_id", "Extractor", "resolve"]
+
+
+def merge_entity_tokens(tokens: list, entities: list[Entity], text: str) -> list:
+    """Keep recognised entity names as single tokens.
+
+    Words are cut at entity boundaries and the pieces inside one name are joined, so
+    ``海信集团`` or ``胶州市洋河镇油坊村`` is one token whatever the segmenter did
+    (``油坊村村东`` -> ``…油坊村`` + ``村东``'s remainder ``东``)."""
+    import bisect
+    from dataclasses import replace
+
+    spans = sorted((e.start, e.end) for e in entities)
+    starts = [s for s, _ in spans]
+    bounds = sorted({b for span in spans for b in span})
+
+    def owner(pos: int) -> int | None:
+        k = bisect.bisect_right(starts, pos) - 1
+        return k if k >= 0 and pos < spans[k][1] else None
+
+    out: list = []
+    last_owner = None
+    for tok in tokens:
+        cuts = bounds[bisect.bisect_right(bounds, tok.start):bisect.bisect_left(bounds, tok.end)]
+        points = [tok.start, *cuts, tok.end]
+        for a, b in zip(points, points[1:]):
+            k = owner(a)
+            prev = out[-1] if out else None
+            if k is not None and k == last_owner and prev is not None and prev.sentence_index == tok.sentence_index \
+                    and prev.end == a:
+                out[-1] = replace(prev, end=b, text=text[prev.start:b])
+            else:
+                out.append(replace(tok, start=a, end=b, text=text[a:b]))
+            last_owner = k
+    for n, tok in enumerate(out):
+        tok.token_index = n
+    return out
