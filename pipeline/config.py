@@ -57,6 +57,7 @@ class OutputSettings(BaseModel):
     dir: ConfigPath = Path("out")
     """Output folder; one Parquet dataset per table under it."""
     compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
+    """Parquet compression codec."""
 
 
 class DaskSettings(BaseModel):
@@ -78,6 +79,7 @@ class RunSettings(BaseModel):
     workers: int = Field(1, ge=1)
     """Worker processes on this machine; output is identical whatever the number."""
     executor: Literal["local", "dask"] = "local"
+    """``local``: this machine (``workers`` processes); ``dask``: a Dask cluster (see ``run.dask``)."""
     dask: DaskSettings = DaskSettings()
     fail_fast: bool = False
     """Stop at the first failed document instead of recording it and going on."""
@@ -133,8 +135,8 @@ def _config_model(stage_names: tuple[str, ...]) -> type[ConfigBase]:
 
 
 def config_model() -> type[ConfigBase]:
-    """The config model for the stages registered now."""
-    return _config_model(tuple(registry.names("stages")))
+    """The config model for the stages registered now (sections in registry order)."""
+    return _config_model(tuple(registry.REGISTRIES["stages"]))
 
 
 def _describe(err: dict) -> str:
@@ -240,12 +242,32 @@ def config_reference() -> str:
                 continue
             default = "required" if field.is_required() else (
                 "" if field.default_factory else json.dumps(field.default, default=str, ensure_ascii=False))
-            tname = getattr(ann, "__name__", None) or str(ann).replace("typing.", "")
+            tname = _type_name(ann)
             desc = (field.description or docs.get(name, "")).replace("\n", " ").replace("|", "\\|")
             out.append(f"| `{key}` | `{tname}` | `{default}` | {desc} |")
 
     walk(config_model(), "")
     return "\n".join(out)
+
+
+def _type_name(ann: Any) -> str:
+    import typing
+
+    origin, args = typing.get_origin(ann), typing.get_args(ann)
+    if origin is Literal:
+        return " \\| ".join(str(a) for a in args)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        parts = [_type_name(a) for a in args if a is not type(None)]
+        return " \\| ".join(parts) + (" \\| null" if type(None) in args else "")
+    if origin is typing.Annotated:
+        return "path" if args and args[0] is Path else _type_name(args[0])
+    if origin in (list, tuple):
+        return f"list[{_type_name(args[0])}]" if args else "list"
+    if origin is dict:
+        return "mapping"
+    if ann is Path:
+        return "path"
+    return getattr(ann, "__name__", None) or str(ann).replace("typing.", "")
 
 
 def _field_docs(model: type[BaseModel]) -> dict[str, str]:

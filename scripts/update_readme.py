@@ -21,8 +21,8 @@ def sections() -> dict[str, str]:
 
 def render(text: str) -> str:
     for key, body in sections().items():
-        text = re.sub(rf"(<!-- {key}:start -->\n).*?(\n<!-- {key}:end -->)",
-                      lambda m: m.group(1) + body + m.group(2), text, flags=re.S)
+        text = re.sub(rf"(<!-- {key}:start -->\n)(?:.*?\n)?(<!-- {key}:end -->)",
+                      lambda m: m.group(1) + body + "\n" + m.group(2), text, flags=re.S)
     return text
 
 
