@@ -162,6 +162,8 @@ def child_run(p: dict) -> dict:
     if out.exists():
         shutil.rmtree(out)
     s = run(config, output=out, progress=False, force=True)
+    # the runner stores per-input rows next to the output even with run.cache false: drop them
+    shutil.rmtree(out.parent / f".{out.name}.cache", ignore_errors=True)
     chars = sum(len(t) for t in _texts(p["corpus"]))
     result = {"seconds": s.seconds, "stage_seconds": s.stage_seconds, "documents": s.documents, "ok": s.ok,
               "failed": s.failed, "rows": s.rows, "article_characters": s.characters, "characters": chars,
@@ -250,6 +252,7 @@ def measure(kind: str, params: dict, log: Path) -> dict:
     result["process_wall_seconds"] = wall
     result["peak_rss_mb"] = ru.ru_maxrss / 1024  # KiB on Linux
     result["peak_rss_tree_mb"] = peak_tree / 2**20
+    result["cpu_seconds"] = ru.ru_utime + ru.ru_stime  # the process and its reaped children
     return result
 
 
@@ -289,7 +292,7 @@ def plan(args) -> list[tuple[str, str, dict, str]]:
     work = Path(args.work)
     corpus = str(make_corpus.default_out(args.size) if not args.corpus_dir else args.corpus_dir)
     ner = [f"entities.backend_options.model={args.ner_model}"] if args.ner_model else []
-    size = make_corpus.size_label(args.size)
+    size = make_corpus.size_label(args.size) if not args.corpus_dir else Path(args.corpus_dir).name
 
     def run_step(cfg: str, workers: int, corpus_dir: str, label: str) -> dict:
         return {"config": cfg, "corpus": corpus_dir, "overrides": (ner if cfg == "default" else [])
@@ -412,6 +415,9 @@ def markdown(res: dict) -> str:
             notes.append(f"load {r['load_seconds']:.1f} s (not timed)")
         if r.get("workers"):
             notes.append(f"{r['documents']} docs, {r['failed']} failed; process wall {r['process_wall_seconds']:.1f} s")
+        if r.get("cpu_seconds") is not None:
+            notes.append(f"CPU {r['cpu_seconds']:.1f} s = {r['cpu_seconds'] / r['process_wall_seconds']:.2f} cores "
+                         f"over the process wall")
         rss = f"{r['peak_rss_mb']:,.0f} / {r['peak_rss_tree_mb']:,.0f}"
         lines.append(f"| {desc} | {r['seconds']:.2f} | {fmt_rate(rate(chars, r['seconds']))} | {rss} | "
                      f"{'; '.join(notes)} |")
@@ -446,6 +452,9 @@ def bench(args) -> int:
     corpora = {}
     sizes = sorted({args.size, *args.mem_sizes})
     for size in sizes:
+        if size == args.size and args.corpus_dir:
+            corpora[Path(args.corpus_dir).name] = json.loads((Path(args.corpus_dir) / make_corpus.MANIFEST).read_text())
+            continue
         corpora[make_corpus.size_label(size)] = make_corpus.ensure(size, make_corpus.default_out(size), args.seed)
     steps = plan(args)
     res = {"started": stamp, "command": " ".join([Path(sys.executable).name, *sys.argv]), "machine": machine(),

@@ -40,7 +40,7 @@ SAMPLE = ROOT / "data" / "raw" / "000_5072bf7ae566881d.txt"
 DATASETS = ROOT.parent / "shared" / "datasets"
 DEFAULT_WORK = Path("/tmp/zh-extract-bench")
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1  # bump when the generated text changes
+FORMAT_VERSION = 2  # bump when the generated text changes
 
 # (dataset, file relative to the datasets folder, weight of its sentences in the mix)
 SOURCES = [
@@ -133,8 +133,11 @@ def make_page(rng: random.Random, pools: list[list[str]], weights: list[float], 
                 para = f"本报{rng.randint(1, 12)}月{rng.randint(1, 28)}日讯 " + para
             article += [para, ""]
         text = "\n".join(article) + "\n"
+        nbytes = len(text.encode("utf-8"))
+        if parts and size + nbytes > MAX_FILE:
+            break  # keep files within the 5-20 KB range
         parts.append(text)
-        size += len(text.encode("utf-8"))
+        size += nbytes
     return "\n\n".join(parts)
 
 

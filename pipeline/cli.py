@@ -176,14 +176,17 @@ def eval_seg(
     segmenter: List[str] = typer.Option(["jieba", "pkuseg", "char"], "--segmenter",
                                         help="Segmenter(s): jieba, pkuseg, char (repeatable)."),
     model: Optional[Path] = typer.Option(None, "--model", help="pkuseg model folder (default: the shipped one)."),
+    user_dict: Optional[List[Path]] = typer.Option(None, "--user-dict", help="User dictionary (repeatable)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N sentences."),
 ):
-    """Word precision, recall, F1 and chars/s of segmenters on a gold segmentation file."""
+    """Word precision, recall, F1 and chars/s of segmenters on a gold segmentation file
+    (SIGHAN format: words separated by spaces, one sentence per line)."""
     from .segeval import evaluate_segmenter, format_table
 
     if not gold_file.exists():
         _die(f"{gold_file}: no such file", 2)
-    results = [evaluate_segmenter(name, gold_file, model=model, limit=limit) for name in segmenter]
+    results = [evaluate_segmenter(name, gold_file, model=model, user_dicts=user_dict or (), limit=limit)
+               for name in segmenter]
     typer.echo(format_table(results))
 
 

@@ -8,8 +8,6 @@ shipped domain dictionary is added unless ``domain_dict: false``.
 """
 from __future__ import annotations
 
-import tempfile
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -19,9 +17,7 @@ from .records import Sentence, Token
 from .sentences import split_sentences
 from .stage import Analysis, ExistingPath, RunContext
 
-RESOURCES = Path(str(resources.files("pipeline") / "resources"))
-DOMAIN_DICT = RESOURCES / "dicts" / "domain.txt"
-PKUSEG_MODEL = RESOURCES / "models" / "pkuseg-zh"
+from .segeval import DEFAULT_PKUSEG_MODEL as PKUSEG_MODEL, DOMAIN_DICT
 
 
 class SegmentSettings(BaseModel):
@@ -41,27 +37,18 @@ class SegmentSettings(BaseModel):
     """Segment into words and write the ``tokens`` table (sentences are always written)."""
 
 
-def read_user_dict(path: Path) -> list[tuple[str, str]]:
-    """Lines of a jieba-format dictionary as ``(word, rest_of_line)``."""
-    out = []
-    for line in Path(path).read_text(encoding="utf-8-sig").splitlines():
-        parts = line.strip().split(maxsplit=1)
-        if parts and not parts[0].startswith("#"):
-            out.append((parts[0], parts[1] if len(parts) > 1 else ""))
-    return out
-
-
 class _SpacySegmenter:
+    """spaCy's Chinese tokenizer with one of its segmenters (built by :func:`segeval.make_spacy_zh`)."""
+
     name = "base"
 
     def __init__(self, dicts: list[Path], settings: SegmentSettings):
-        import spacy
+        from .segeval import make_spacy_zh
 
-        self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": self.name}}})
-        self.setup(dicts, settings)
-
-    def setup(self, dicts: list[Path], settings: SegmentSettings) -> None:
-        pass
+        model = settings.pkuseg_model if self.name == "pkuseg" else None
+        if self.name == "pkuseg" and not Path(model or PKUSEG_MODEL).exists():
+            raise FileNotFoundError(f"pkuseg model not found: {model or PKUSEG_MODEL}")
+        self.nlp = make_spacy_zh(self.name, model=model, user_dicts=tuple(dicts))
 
     def words(self, text: str) -> list[tuple[int, int]]:
         """``[start, end)`` of each word of ``text`` (white space is not a word)."""
@@ -71,33 +58,9 @@ class _SpacySegmenter:
 class JiebaSegmenter(_SpacySegmenter):
     name = "jieba"
 
-    def setup(self, dicts, settings):
-        import jieba
-
-        jieba.setLogLevel(60)
-        for d in dicts:
-            for word, rest in read_user_dict(d):
-                fields = rest.split()
-                freq = int(fields[0]) if fields and fields[0].isdigit() else None
-                tag = next((f for f in fields if not f.isdigit()), None)
-                jieba.add_word(word, freq, tag)
-
 
 class PkusegSegmenter(_SpacySegmenter):
     name = "pkuseg"
-
-    def setup(self, dicts, settings):
-        model = Path(settings.pkuseg_model or PKUSEG_MODEL)
-        if not model.exists():
-            raise FileNotFoundError(f"pkuseg model not found: {model}")
-        user_dict = "default"
-        if dicts:
-            words = [w for d in dicts for w, _ in read_user_dict(d)]
-            tmp = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8")
-            tmp.write("\n".join(dict.fromkeys(words)) + "\n")
-            tmp.close()
-            user_dict = tmp.name
-        self.nlp.tokenizer.initialize(pkuseg_model=str(model), pkuseg_user_dict=user_dict)
 
 
 class CharSegmenter(_SpacySegmenter):

@@ -442,7 +442,8 @@ def _register_callbacks() -> None:
 # ---------------------------------------------------------------------------
 # training
 # ---------------------------------------------------------------------------
-def _spacy_train(cfg_text: str, work: Path, out: Path, log_name: str) -> tuple[Path, str]:
+def _spacy_train(cfg_text: str, work: Path, out: Path, log_name: str,
+                 dev_path: Path | None = None, score_key: str = "") -> tuple[Path, str]:
     """Run spaCy's own training; return the best model directory."""
     from spacy.cli.train import train as spacy_train
 
@@ -457,7 +458,39 @@ def _spacy_train(cfg_text: str, work: Path, out: Path, log_name: str) -> tuple[P
     best = out / "model-best"
     if not (best / "config.cfg").exists():
         best = out / "model-last"
+    elif stopped and dev_path is not None and score_key:
+        # the time limit usually hits between two evaluations: model-last then
+        # holds more training than model-best, so compare them on dev
+        best = _pick_better(out, dev_path, score_key)
     return best, stopped
+
+
+def _dev_scores(model_dir: Path, dev_path: Path) -> dict[str, Any]:
+    import spacy
+    from spacy.tokens import DocBin
+    from spacy.training import Example
+
+    nlp = spacy.load(model_dir)
+    docs = list(DocBin().from_disk(dev_path).get_docs(nlp.vocab))
+    examples = [Example(nlp.make_doc(d.text), d) for d in docs]
+    return nlp.evaluate(examples)
+
+
+def _pick_better(out: Path, dev_path: Path, score_key: str) -> Path:
+    last, best = out / "model-last", out / "model-best"
+    scores_last = _dev_scores(last, dev_path)
+    s_last = float(scores_last.get(score_key) or 0.0)
+    meta = json.loads((best / "meta.json").read_text(encoding="utf-8"))
+    s_best = float(meta.get("performance", {}).get(score_key) or 0.0)
+    print(f"[train_ner] dev {score_key}: model-best {s_best:.4f}, model-last {s_last:.4f}", flush=True)
+    if s_last > s_best:
+        meta_last = json.loads((last / "meta.json").read_text(encoding="utf-8"))
+        perf = meta_last.setdefault("performance", {})
+        perf.update({k: v for k, v in scores_last.items()
+                     if isinstance(v, float) and k.startswith(score_key.split("_")[0])})
+        (last / "meta.json").write_text(json.dumps(meta_last, indent=2), encoding="utf-8")
+        return last
+    return best
 
 
 def _dir_size(path: Path) -> int:
@@ -494,7 +527,7 @@ def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]
         t0 = time.time()
         best, stopped = _spacy_train(
             ner_spacy_config(cfg["ner"], seed, work / "ner-train.spacy", work / "ner-dev.spacy"),
-            work, work / "ner-out", "ner")
+            work, work / "ner-out", "ner", work / "ner-dev.spacy", "ents_f")
         ner_minutes = (time.time() - t0) / 60
         ner_meta = json.loads((best / "meta.json").read_text(encoding="utf-8"))
         if (output_dir / "ner").exists():
@@ -548,6 +581,29 @@ def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]
         "size_bytes": _dir_size(output_dir / "ner") + _dir_size(output_dir / "orgtype"),
         "spacy_version": spacy.__version__,
     }
+    (output_dir / "scores.json").write_text(json.dumps(scores, indent=2, ensure_ascii=False) + "\n",
+                                            encoding="utf-8")
+    write_model_card(output_dir, scores, cfg)
+    return scores
+
+
+def rescore(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]:
+    """Re-measure an already trained model directory (e.g. after swapping in
+    another checkpoint): updates ``scores.json`` and ``MODEL_CARD.md``."""
+    import pipeline.backends.spacy_ner as sn
+
+    cfg = load_config(config_path)
+    output_dir = Path(output_dir).resolve()
+    scores = json.loads((output_dir / "scores.json").read_text(encoding="utf-8"))
+    meta = json.loads((output_dir / "ner" / "meta.json").read_text(encoding="utf-8"))
+    scores["ner_dev"] = meta.get("performance", {})
+    backend = sn.SpacyNerBackend(output_dir)
+    for item in cfg["eval"]:
+        key = f"{item['dataset']}:{Path(item['path']).name}"
+        scores["evaluation"][key] = evaluate_backend_on(backend, item["dataset"], item["path"],
+                                                        limit=int(item.get("limit") or 0))
+        print(f"[rescore] {key}: {json.dumps(scores['evaluation'][key]['micro'])}", flush=True)
+    scores["size_bytes"] = _dir_size(output_dir / "ner") + _dir_size(output_dir / "orgtype")
     (output_dir / "scores.json").write_text(json.dumps(scores, indent=2, ensure_ascii=False) + "\n",
                                             encoding="utf-8")
     write_model_card(output_dir, scores, cfg)
