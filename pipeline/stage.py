@@ -50,20 +50,6 @@ class Stage(Protocol):
     def process(self, items: list[Analysis]) -> list[Analysis]: ...
 
 
-def _resolve(value: Path, info: ValidationInfo) -> Path:
-    base = (info.context or {}).get("base_dir") if info.context else None
-    path = Path(value).expanduser()
-    if not path.is_absolute() and base is not None:
-        path = Path(base) / path
-    if not path.exists():
-        raise ValueError(f"path does not exist: {path}")
-    return path.resolve()
-
-
-# A path in a config file: resolved against the config file's folder and required to exist.
-ExistingPath = Annotated[Path, AfterValidator(_resolve)]
-
-
 def _resolve_any(value: Path, info: ValidationInfo) -> Path:
     base = (info.context or {}).get("base_dir") if info.context else None
     path = Path(value).expanduser()
@@ -71,6 +57,16 @@ def _resolve_any(value: Path, info: ValidationInfo) -> Path:
         path = Path(base) / path
     return path.resolve()
 
+
+def _resolve(value: Path, info: ValidationInfo) -> Path:
+    path = _resolve_any(value, info)
+    if not path.exists():
+        raise ValueError(f"path does not exist: {path}")
+    return path
+
+
+# A path in a config file: resolved against the config file's folder and required to exist.
+ExistingPath = Annotated[Path, AfterValidator(_resolve)]
 
 # A path that may not exist yet (an output folder), resolved the same way.
 ConfigPath = Annotated[Path, AfterValidator(_resolve_any)]
