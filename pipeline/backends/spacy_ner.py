@@ -19,7 +19,10 @@ import unicodedata
 from pathlib import Path
 from typing import Iterable
 
+import numpy
+from spacy.attrs import LEMMA, NORM
 from spacy.language import Language
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 Span = tuple[int, int, str]
@@ -52,12 +55,18 @@ class CharFeatures:
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
+        # hashes are written with ``Doc.from_array`` so that the StringStore
+        # does not grow with every bigram ever seen (same ids as ``norm_ =``)
+        n = len(doc)
+        if not n:
+            return doc
         norms = [_norm_char(t.text) if not t.is_space else "<sp>" for t in doc]
-        n = len(norms)
-        for i, tok in enumerate(doc):
-            tok.lemma_ = norms[i]
+        arr = numpy.empty((n, 2), dtype="uint64")
+        for i in range(n):
             nxt = norms[i + 1] if i + 1 < n else "</s>"
-            tok.norm_ = norms[i] + "|" + nxt
+            arr[i, 0] = get_string_id(norms[i])
+            arr[i, 1] = get_string_id(norms[i] + "|" + nxt)
+        doc.from_array([LEMMA, NORM], arr)
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128):
