@@ -470,6 +470,8 @@ def _dev_scores(model_dir: Path, dev_path: Path) -> dict[str, Any]:
     from spacy.tokens import DocBin
     from spacy.training import Example
 
+    import pipeline.backends.spacy_ner  # noqa: F401  registers zh_char_features
+
     nlp = spacy.load(model_dir)
     docs = list(DocBin().from_disk(dev_path).get_docs(nlp.vocab))
     examples = [Example(nlp.make_doc(d.text), d) for d in docs]
@@ -555,6 +557,7 @@ def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]
 
     for sub in ("ner", "orgtype"):
         _tidy_meta(output_dir / sub, sub)
+    prune_strings(output_dir / "ner")
 
     # ---- measurement -------------------------------------------------------
     from pipeline.backends.spacy_ner import SpacyNerBackend
@@ -587,7 +590,7 @@ def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]
     return scores
 
 
-def rescore(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]:
+def rescore(config_path: str | Path, output_dir: str | Path, notes: str = "") -> dict[str, Any]:
     """Re-measure an already trained model directory (e.g. after swapping in
     another checkpoint): updates ``scores.json`` and ``MODEL_CARD.md``."""
     import pipeline.backends.spacy_ner as sn
@@ -597,6 +600,8 @@ def rescore(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]:
     scores = json.loads((output_dir / "scores.json").read_text(encoding="utf-8"))
     meta = json.loads((output_dir / "ner" / "meta.json").read_text(encoding="utf-8"))
     scores["ner_dev"] = meta.get("performance", {})
+    if notes:
+        scores["notes"] = notes
     backend = sn.SpacyNerBackend(output_dir)
     for item in cfg["eval"]:
         key = f"{item['dataset']}:{Path(item['path']).name}"
@@ -608,6 +613,17 @@ def rescore(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]:
                                             encoding="utf-8")
     write_model_card(output_dir, scores, cfg)
     return scores
+
+
+def prune_strings(model_dir: str | Path) -> int:
+    """Drop character-bigram feature strings (``a|b``) from a pipeline's
+    ``vocab/strings.json``: features are looked up by hash, the strings are
+    never needed and were the bulk of the file.  Returns strings kept."""
+    path = Path(model_dir) / "vocab" / "strings.json"
+    strings = json.loads(path.read_text(encoding="utf-8"))
+    kept = [x for x in strings if "|" not in x or len(x) > 12]
+    path.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+    return len(kept)
 
 
 def _tidy_meta(path: Path, sub: str) -> None:
@@ -745,6 +761,8 @@ def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, An
         + (f" Stopped by time limit: {scores['stopped_early']}." if scores["stopped_early"] else ""),
         f"* Internal dev scores: NER {json.dumps({k: round(v, 4) for k, v in scores['ner_dev'].items() if isinstance(v, float)})}; "
         f"org type {json.dumps({k: round(v, 4) for k, v in scores['orgtype_dev'].items() if isinstance(v, float)})}.",
+        "",
+        *([f"* Note: {scores['notes']}"] if scores.get("notes") else []),
         "",
         "## Scores (strict spans: exact start, end and type)",
         "",
