@@ -436,6 +436,9 @@ def markdown(res: dict) -> str:
     for t in res["targets"]:
         lines.append(f"| {t['target']} | {t['value']:.2f} (need {'<=' if 'RSS' in t['target'] else '>='} "
                      f"{t['threshold']}) | {'met' if t['met'] else '**NOT met**'} | {t['numbers']} |")
+    if res.get("reused"):
+        lines += ["", "Reused from earlier runs (measured idle there, same corpus and code): "
+                  + ", ".join(f"{k} ({v})" for k, v in res["reused"].items()) + "."]
     lines += ["", f"Command: `{res['command']}`", ""]
     return "\n".join(lines)
 
@@ -461,7 +464,21 @@ def bench(args) -> int:
            "corpora": corpora, "descriptions": {s[0]: s[3] for s in steps}, "measurements": {}, "idle": [],
            "targets": []}
     out_json = work / "results" / f"bench-{stamp}.json"
+    reuse = {}
+    for path in args.reuse:  # measurements of earlier runs taken on an idle machine
+        old = json.loads(Path(path).read_text())
+        idle_ok = {i["id"] for i in old.get("idle", []) if not i["training"] and i["other_cpu_percent"] <= 20}
+        for key, r in old.get("measurements", {}).items():
+            if r and (key in args.reuse_ids if args.reuse_ids else key in idle_ok):
+                reuse[key] = (r, next(i for i in old["idle"] if i["id"] == key), old["started"])
+    res["reused"] = {}
     for i, (key, kind, params, desc) in enumerate(steps, 1):
+        if key in reuse:
+            r, idle, when = reuse[key]
+            res["measurements"][key], res["reused"][key] = r, when
+            res["idle"].append(idle)
+            print(f"[{i}/{len(steps)}] {desc}: reused from run {when}", file=sys.stderr, flush=True)
+            continue
         training = training_running()
         other = other_cpu_percent()
         res["idle"].append({"id": key, "training": bool(training), "other_cpu_percent": other,
@@ -562,6 +579,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma-separated measurement ids")
     ap.add_argument("--skip", default="", help="comma-separated measurement ids")
     ap.add_argument("--quick", action="store_true", help="smoke test: 300KB throughput corpus, memory at 300KB and 1MB")
+    ap.add_argument("--reuse", action="append", default=[],
+                    help="results JSON of an earlier run: reuse its measurements that were taken on an idle machine")
+    ap.add_argument("--reuse-ids", default="",
+                    help="comma-separated ids: reuse only these from --reuse, even if measured on a busy machine "
+                         "(e.g. the 50 MB runs, for their memory)")
     ap.add_argument("--wait-idle", action="store_true", help="wait until no pipeline.training process runs")
     ap.add_argument("--config", default="default", choices=sorted(CONFIGS), help="profile: config to profile")
     ap.add_argument("--e2e", action="store_true", help="profile: the whole runner.run() (model loading included)")
@@ -579,6 +601,7 @@ def main(argv: list[str] | None = None) -> int:
     args.mem_configs = [c for c in args.mem_configs.split(",") if c]
     args.only = {s for s in args.only.split(",") if s}
     args.skip = {s for s in args.skip.split(",") if s}
+    args.reuse_ids = {s for s in args.reuse_ids.split(",") if s}
     return bench(args)
 
 
