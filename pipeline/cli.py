@@ -64,12 +64,13 @@ def run(
     """
     from .readers import InputError
     from .runner import RunFailed, run as run_config
+    from .stage import StageInitError
     from .writer import OutputError
 
     cfg = _load(config, set_)
     try:
         summary = run_config(cfg, output=output, progress=not quiet, fail_fast=fail_fast or None, force=force)
-    except (InputError, OutputError) as exc:
+    except (InputError, OutputError, StageInitError) as exc:
         _die(str(exc), 2)
     except RunFailed as exc:
         _die(f"stopped at the first failure (--fail-fast): {exc}", 1)

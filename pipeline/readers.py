@@ -28,6 +28,9 @@ class InputError(Exception):
         where = f"{source}" + (f" [{record}]" if record else "")
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self):  # picklable, so failed records can travel to worker processes
+        return (InputError, (self.source, self.message, self.record))
+
 
 @dataclass
 class RawRecord:

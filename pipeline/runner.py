@@ -24,7 +24,7 @@ from .config import ConfigBase, load_config
 from .layout import doc_id_for
 from .readers import RawRecord, discover, read_file
 from .records import Document, ErrorRecord, OffsetMap, to_row
-from .stage import Analysis, RunContext
+from .stage import Analysis, RunContext, StageInitError
 from .writer import TableWriter
 
 
@@ -59,8 +59,13 @@ class Pipeline:
     def __init__(self, config: ConfigBase):
         self.config = config
         context = RunContext(base_dir=config.base_dir)
-        self.stages = [registry.get("stages", name)(config.stage_settings(name), context)
-                       for name in config.stages]
+        self.stages = []
+        for name in config.stages:
+            try:
+                self.stages.append(registry.get("stages", name)(config.stage_settings(name), context))
+            except Exception as exc:  # noqa: BLE001 - reported with the config and stage named
+                where = f"{config.path}: " if config.path else ""
+                raise StageInitError(f"{where}{name}: cannot start the stage: {exc}") from exc
         self.stage_seconds = {name: 0.0 for name in config.stages}
 
     # -- analysis

@@ -22,6 +22,14 @@ from pydantic import AfterValidator, BaseModel, ValidationInfo
 from .records import Document, Entity, ErrorRecord, Fact, Official, Sentence, Token
 
 
+class StageInitError(Exception):
+    """A stage could not be built from its settings (a missing model, a bad dictionary ...).
+
+    Raised before any document is processed; the CLI reports it with exit code 2."""
+
+    exit_code = 2
+
+
 @dataclass
 class Analysis:
     doc: Document

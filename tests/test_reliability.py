@@ -217,3 +217,22 @@ def test_killed_run_leaves_previous_output_untouched(tmp_path, write_config, sig
         p.unlink()
     assert subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(cfg), "-q"]).returncode == 0
     assert not list(tmp_path.glob(".out.tmp-*"))
+
+
+def test_failed_records_travel_to_worker_processes(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_bytes(b"")
+    (tmp_path / "in" / "b.txt").write_text(GOOD, encoding="utf-8")
+    summary = run(config(tmp_path, ["in"], stages=("layout", "segment"), run={"workers": 2, "cache": False}),
+                  progress=False)
+    assert (summary.ok, summary.failed) == (1, 1)
+
+
+def test_a_stage_that_cannot_start_is_exit_2_and_writes_nothing(tmp_path, write_config):
+    (tmp_path / "in.txt").write_text(GOOD, encoding="utf-8")
+    path = write_config({"input": {"paths": ["in.txt"]}, "output": {"dir": "out"},
+                         "entities": {"backend": "spacy", "backend_options": {"model": str(tmp_path / "nomodel")}}})
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(path), "-q"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "entities: cannot start the stage" in proc.stderr and "nomodel" in proc.stderr
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out.tmp-*"))
