@@ -308,6 +308,12 @@ class Extractor:
             self._suffix_by_first[s[0]].append(s)
         self._title_set = set(res.titles)
         self._title_max = max((len(t) for t in res.titles), default=1)
+        # first character -> the lengths of gazetteer names starting with it, longest first
+        lens: dict[str, set[int]] = defaultdict(set)
+        for name in res.gaz:
+            if 2 <= len(name) <= res.gaz_max and (is_cjk(name[0]) or name[0].isalpha()):
+                lens[name[0]].add(len(name))
+        self._gaz_lens = {c: sorted(ls, reverse=True) for c, ls in lens.items()}
 
     # ------------------------------------------------------------------ gazetteer
     def gazetteer(self, text: str) -> list[Cand]:
@@ -315,11 +321,15 @@ class Extractor:
         out = []
         n = len(text)
         i = 0
+        gaz_lens = self._gaz_lens
         while i < n:
-            if not (is_cjk(text[i]) or text[i].isalpha()):
+            lengths = gaz_lens.get(text[i])
+            if lengths is None:
                 i += 1
                 continue
-            for L in range(min(r.gaz_max, n - i), 1, -1):
+            for L in lengths:
+                if L > n - i:
+                    continue
                 e = r.gaz.get(text[i:i + L])
                 if e is not None:
                     out.append(Cand(i, i + L, e.label, e.method, 4, e))

@@ -20,7 +20,7 @@ class OutputError(Exception):
 
 
 class TableWriter:
-    def __init__(self, out_dir: Path, tables: list[str], compression: str = "zstd", flush_rows: int = 50_000):
+    def __init__(self, out_dir: Path, tables: list[str], compression: str = "zstd", flush_rows: int = 10_000):
         self.out_dir = Path(out_dir)
         self.tables = tables
         self.compression = None if compression == "none" else compression
