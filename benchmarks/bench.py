@@ -437,7 +437,7 @@ def markdown(res: dict) -> str:
         lines.append(f"| {t['target']} | {t['value']:.2f} (need {'<=' if 'RSS' in t['target'] else '>='} "
                      f"{t['threshold']}) | {'met' if t['met'] else '**NOT met**'} | {t['numbers']} |")
     if res.get("reused"):
-        lines += ["", "Reused from earlier runs (measured idle there, same corpus and code): "
+        lines += ["", "Reused from earlier runs (same corpus and code; see above whether they were measured idle): "
                   + ", ".join(f"{k} ({v})" for k, v in res["reused"].items()) + "."]
     lines += ["", f"Command: `{res['command']}`", ""]
     return "\n".join(lines)

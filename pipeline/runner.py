@@ -280,15 +280,15 @@ class RunCache:
     processing again; an added or changed file is processed alone.
     """
 
-    def __init__(self, folder: Path, fingerprint: str, use: bool = True):
-        self.folder, self.fingerprint, self.use = folder, fingerprint, use
+    def __init__(self, folder: Path, fingerprint: str, read: bool = True, write: bool = True):
+        self.folder, self.fingerprint, self.read, self.write = folder, fingerprint, read, write
 
     def path(self, source: str, sha256: str) -> Path:
         key = hashlib.sha256(f"{source}\0{sha256}\0{self.fingerprint}\0{__version__}".encode()).hexdigest()[:32]
         return self.folder / f"{key}.pkl.gz"
 
     def has(self, source: str, sha256: str | None) -> bool:
-        return bool(self.use and sha256 and self.path(source, sha256).is_file())
+        return bool(self.read and sha256 and self.path(source, sha256).is_file())
 
     def load(self, source: str, sha256: str | None) -> dict[str, list[dict]] | None:
         import gzip
@@ -306,7 +306,7 @@ class RunCache:
         import gzip
         import pickle
 
-        if not sha256:
+        if not self.write or not sha256:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         final = self.path(source, sha256)
@@ -358,7 +358,8 @@ def run(config: ConfigBase | str | Path, *, output: str | Path | None = None, ov
     seg = getattr(config, "segment", None)
     if seg is not None and "segment" in config.stages and seg.tokens:
         tables.insert(2, "tokens")
-    cache = RunCache(out_dir.parent / f".{out_dir.name}.cache", config.fingerprint(), use=config.run.cache and not force)
+    cache = RunCache(out_dir.parent / f".{out_dir.name}.cache", config.fingerprint(),
+                     read=config.run.cache and not force, write=config.run.cache)
     writer = TableWriter(out_dir, tables, config.output.compression)
     summary = RunSummary(out_dir)
 
@@ -388,7 +389,7 @@ def run(config: ConfigBase | str | Path, *, output: str | Path | None = None, ov
                 group = files[i:j]
                 records = (rec for path, shown in group for rec in read_file(path, shown, config.input))
                 done: dict[str, dict[str, list[dict]]] = {}
-                order = [shown for _, shown in group]
+                order = {shown: k for k, (_, shown) in enumerate(group)}
                 for rows, seconds in executor.imap(_batches(records, config.run.batch_size)):
                     emit(rows)
                     for k, v in seconds.items():
@@ -398,8 +399,8 @@ def run(config: ConfigBase | str | Path, *, output: str | Path | None = None, ov
                         for t, r in part.items():
                             acc[t].extend(r)
                     # files before the last one seen in this batch are complete: cache them
-                    last = max((order.index(s) for s in done if s in order), default=-1)
-                    for source in [s for s in done if s in order and order.index(s) < last]:
+                    last = max((order[s] for s in done if s in order), default=-1)
+                    for source in [s for s in done if s in order and order[s] < last]:
                         cache.store(source, hashes.get(source), done.pop(source))
                 for source, part in done.items():
                     cache.store(source, hashes.get(source), part)

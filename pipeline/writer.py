@@ -20,11 +20,14 @@ class OutputError(Exception):
 
 
 class TableWriter:
-    def __init__(self, out_dir: Path, tables: list[str], compression: str = "zstd", flush_rows: int = 10_000):
+    def __init__(self, out_dir: Path, tables: list[str], compression: str = "zstd", flush_rows: int = 5_000,
+                 flush_chars: int = 4_000_000):
         self.out_dir = Path(out_dir)
         self.tables = tables
         self.compression = None if compression == "none" else compression
         self.flush_rows = flush_rows
+        self.flush_chars = flush_chars  # documents rows carry whole article texts
+        self.chars: dict[str, int] = {t: 0 for t in tables}
         self.tmp = self.out_dir.parent / f".{self.out_dir.name}.tmp-{os.getpid()}"
         self.buffers: dict[str, list[dict]] = {t: [] for t in tables}
         self.parts: dict[str, int] = {t: 0 for t in tables}
@@ -48,7 +51,8 @@ class TableWriter:
         buf = self.buffers[table]
         buf.extend(rows)
         self.rows[table] += len(rows)
-        if len(buf) >= self.flush_rows:
+        self.chars[table] += sum(len(r.get("text") or "") for r in rows)
+        if len(buf) >= self.flush_rows or self.chars[table] >= self.flush_chars:
             self._flush(table)
 
     def _flush(self, table: str) -> None:
@@ -59,6 +63,7 @@ class TableWriter:
         pq.write_table(arrow, self.tmp / table / f"part-{self.parts[table]:05d}.parquet", compression=self.compression)
         self.parts[table] += 1
         self.buffers[table] = []
+        self.chars[table] = 0
 
     def commit(self, manifest: dict) -> Path:
         """Flush everything, write the manifest and move the folder into place."""
