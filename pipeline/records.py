@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
-from dataclasses import dataclass, field, fields, asdict
+from dataclasses import dataclass, field, fields
 from typing import Any, Iterable, Iterator
 
 
@@ -214,5 +214,5 @@ def to_row(record: Any) -> dict[str, Any]:
 
 __all__ = [
     "Document", "Sentence", "Token", "Entity", "Official", "Fact", "ErrorRecord",
-    "TABLE_RECORDS", "to_row", "asdict",
+    "TABLE_RECORDS", "to_row",
 ]

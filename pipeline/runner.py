@@ -458,23 +458,28 @@ def _versions() -> dict[str, str]:
 
 
 def _models(config: ConfigBase) -> dict[str, Any]:
-    """Model files the stages use, with a version/checksum where one is known."""
+    """The model files the configured stages load, with name/version from their meta.json."""
+    from .segeval import DEFAULT_PKUSEG_MODEL, RESOURCES
+
     out: dict[str, Any] = {}
     ent = getattr(config, "entities", None)
     if ent is not None and "entities" in config.stages:
-        out["ner_backend"] = getattr(ent, "backend", None)
-        from importlib import resources
-
-        meta = Path(str(resources.files("pipeline") / "resources" / "models" / "ner-zh"))
-        for m in sorted(meta.rglob("meta.json")) if meta.exists() else []:
-            try:
-                info = json.loads(m.read_text())
-                out[f"ner-zh/{m.parent.relative_to(meta)}"] = {"name": info.get("name"), "version": info.get("version")}
-            except (OSError, ValueError):
-                pass
+        out["ner_backend"] = ent.backend
+        if ent.backend == "spacy":
+            root = Path(ent.backend_options.get("model") or RESOURCES / "models" / "ner-zh")
+            out["ner_model"] = str(root)
+            for m in sorted(root.rglob("meta.json")) if root.is_dir() else []:
+                try:
+                    info = json.loads(m.read_text())
+                    out[f"ner_model/{m.parent.relative_to(root)}"] = {"name": info.get("name"),
+                                                                       "version": info.get("version")}
+                except (OSError, ValueError):
+                    pass
     seg = getattr(config, "segment", None)
     if seg is not None and "segment" in config.stages:
         out["segmenter"] = seg.segmenter
+        if seg.segmenter == "pkuseg":
+            out["pkuseg_model"] = str(seg.pkuseg_model or DEFAULT_PKUSEG_MODEL)
     return out
 
 
