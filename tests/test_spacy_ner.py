@@ -1,6 +1,8 @@
 """The shipped spaCy NER model and its backend (pipeline.backends.spacy_ner)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pipeline.backends.spacy_ner import SpacyNerBackend, default_model_path, split_chunks
@@ -46,12 +48,28 @@ def test_tags_handwritten_sentences(backend):
              for t, spans in zip(texts, out)]
     assert ("张伟", "PERSON") in found[0]
     assert ("上海", "PLACE") in found[0]
-    assert ("北京", "PLACE") in found[0]
     assert ("李明", "PERSON") in found[1] and ("王芳", "PERSON") in found[1]
     assert ("杭州", "PLACE") in found[1]
     assert ("国务院", "ORG") in found[2] or any(lab == "ORG" for _, lab in found[2])
     assert ("法国", "PLACE") in found[2]
     assert any(lab == "ORG" and "阿里巴巴" in m for m, lab in found[3])
+
+
+@pytest.mark.xfail(strict=True, reason="known error of the shipped ner-zh: CLUENER-style "
+                   "organisation '北京的代表团' instead of PLACE 北京 (the rules fix it in the pipeline)")
+def test_known_model_error_place_before_delegation(backend):
+    text = "张伟昨天在上海会见了来自北京的代表团。"
+    [spans] = backend.tag([text])
+    assert (12, 14, "PLACE") in spans
+
+
+def test_pipeline_rules_cover_the_known_model_error():
+    import pipeline
+
+    result = pipeline.extract("张伟昨天在上海会见了来自北京的代表团。")
+    found = {(e.text, e.label) for e in result.entities}
+    assert {("张伟", "PERSON"), ("上海", "PLACE"), ("北京", "PLACE")} <= found
+    assert not any("代表团" in e.text for e in result.entities)
 
 
 def test_offsets_with_leading_whitespace_and_long_text(backend):
@@ -109,3 +127,110 @@ def test_split_chunks_offsets():
     assert "".join(c for _, c in chunks) == text
     for off, c in chunks:
         assert text[off:off + len(c)] == c
+
+
+# ---------------------------------------------------------------------------
+# word-boundary / lexicon features and training
+# ---------------------------------------------------------------------------
+def test_word_features_give_position_word_and_dictionary_tag():
+    from pipeline.backends.spacy_ner import word_features
+
+    text = "青岛市的海信集团"
+    words, tags = word_features(text)
+    assert len(words) == len(tags) == len(text)
+    assert words[:3] == ["B|青岛市", "M|青岛市", "E|青岛市"]
+    assert tags[:3] == ["B-ns", "M-ns", "E-ns"]
+    assert words[3] == "S|的"
+    assert words[4].startswith("B|") and words[7].startswith("E|")
+    # digits and full-width forms are normalised like the character features
+    assert word_features("2024年")[0][:4] == ["B|0000", "M|0000", "M|0000", "E|0000"]
+    w2, _ = word_features("２０２４年")  # jieba keeps full-width digits apart
+    assert w2 == ["S|0"] * 4 + ["S|年"]
+
+
+def test_word_features_ignore_user_dictionaries():
+    import jieba
+
+    from pipeline.backends.spacy_ner import word_features
+
+    before = word_features("贾少谦说这是好事")
+    jieba.add_word("少谦说这", freq=10 ** 9)
+    try:
+        assert word_features("贾少谦说这是好事") == before
+    finally:
+        jieba.del_word("少谦说这")
+
+
+def test_char_features_component_writes_word_attributes():
+    import spacy
+    from spacy.attrs import DEP, LEMMA, NORM, TAG
+    from spacy.strings import get_string_id
+
+    import pipeline.backends.spacy_ner  # noqa: F401
+
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+    nlp.add_pipe("zh_char_features", config={"words": True})
+    doc = nlp("北京 大学")
+    arr = doc.to_array([LEMMA, NORM, TAG, DEP])
+    assert [t.text for t in doc] == ["北", "京", "大", "学"]
+    assert arr[0, 0] == get_string_id("北") and arr[0, 1] == get_string_id("北|京")
+    assert arr[0, 2] == get_string_id("B|北京") and arr[0, 3] == get_string_id("B-ns")
+    assert arr[2, 2] == get_string_id("B|大学")
+    # without words (models trained before the option) only LEMMA/NORM are set
+    plain = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+    plain.add_pipe("zh_char_features")
+    assert plain("北京").to_array([TAG])[0] == 0
+
+
+def _write_tiny_corpora(tmp_path):
+    """Hand-written sentences in the MSRA BIO and CLUENER JSON formats."""
+    people = ["张伟", "李娜", "王强", "赵敏", "陈晨", "刘洋"]
+    places = ["上海", "杭州", "青岛", "成都", "西安", "武汉"]
+    orgs = ["海信集团", "青岛市商务局", "中国会展经济研究会"]
+    bio, jsonl = [], []
+    for i in range(60):
+        p, c, o = people[i % 6], places[(i * 5) % 6], orgs[i % 3]
+        text = f"{p}在{c}参观了{o}。"
+        tags = (["B-PER"] + ["I-PER"] * (len(p) - 1) + ["O"] + ["B-LOC"] + ["I-LOC"] * (len(c) - 1)
+                + ["O"] * 3 + ["B-ORG"] + ["I-ORG"] * (len(o) - 1) + ["O"])
+        bio.append("\n".join(f"{ch}\t{t}" for ch, t in zip(text, tags)))
+        kind = ["company", "government", "organization"][i % 3]
+        s = len(p) + 1 + len(c) + 3
+        jsonl.append(json.dumps({"text": text, "label": {
+            "name": {p: [[0, len(p) - 1]]}, kind: {o: [[s, s + len(o) - 1]]}}}, ensure_ascii=False))
+    (tmp_path / "train.bio").write_text("\n\n".join(bio) + "\n", encoding="utf-8")
+    (tmp_path / "train.json").write_text("\n".join(jsonl) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("cluener_use", [None, ["orgtype"]])
+def test_train_ner_end_to_end_on_tiny_corpora(tmp_path, cluener_use):
+    """`train_ner` trains, writes ner/ + orgtype/ + card, and the result loads
+    as a backend; `use: [orgtype]` keeps a corpus out of the NER data."""
+    import yaml
+
+    from pipeline.training.ner import train_ner
+
+    _write_tiny_corpora(tmp_path)
+    cl = {"dataset": "cluener", "path": "train.json"}
+    if cluener_use:
+        cl["use"] = cluener_use
+    cfg = {"seed": 0,
+           "train": [{"dataset": "msra", "path": "train.bio"}, cl],
+           "eval": [{"dataset": "msra", "path": "train.bio", "limit": 10}],
+           "dev": {"msra": 10, "cluener": 5},
+           "ner": {"width": 16, "depth": 1, "rows": [500, 500, 500, 50],
+                   "attrs": ["LEMMA", "NORM", "TAG", "DEP"], "words": True,
+                   "hidden_width": 16, "max_epochs": 1, "eval_frequency": 20},
+           "orgtype": {"max_epochs": 1, "eval_frequency": 20, "dev": 1}}
+    (tmp_path / "train.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "model"
+    scores = train_ner(tmp_path / "train.yaml", out)
+    assert (out / "ner" / "config.cfg").exists() and (out / "orgtype" / "config.cfg").exists()
+    card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "jieba" in card and "msra:train.bio" in card
+    assert ("cluener" in scores["data"]) is (cluener_use is None)
+    assert scores["orgtype_data"]["unique_mentions"] == 3
+    assert "words = true" in (out / "ner" / "config.cfg").read_text(encoding="utf-8")
+    [spans] = SpacyNerBackend(out).tag(["张伟在上海参观了海信集团。"])
+    for s, e, lab in spans:
+        assert 0 <= s < e <= 13 and lab in LABELS

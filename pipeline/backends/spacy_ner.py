@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable
 
 import numpy
-from spacy.attrs import LEMMA, NORM
+from spacy.attrs import DEP, LEMMA, NORM, TAG
 from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
@@ -46,13 +46,65 @@ def _norm_char(ch: str) -> str:
     return n or ch
 
 
+_WORD_SEGMENTER = None
+_WORD_TAGS: dict[str, str] | None = None
+
+
+def _word_segmenter():
+    """A private jieba tokenizer with jieba's own dictionary only, so that user
+    dictionaries loaded elsewhere never change the model's input features; and
+    the part-of-speech tag of every word in that dictionary (``nr``, ``ns``,
+    ``nt`` ...)."""
+    global _WORD_SEGMENTER, _WORD_TAGS
+    if _WORD_SEGMENTER is None:
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        tok = jieba.Tokenizer()
+        tok.initialize()
+        tags: dict[str, str] = {}
+        with tok.get_dict_file() as fh:
+            for raw in fh:
+                parts = raw.decode("utf-8").split()
+                if len(parts) >= 3:
+                    tags[parts[0]] = parts[2]
+        _WORD_SEGMENTER, _WORD_TAGS = tok, tags
+    return _WORD_SEGMENTER, _WORD_TAGS
+
+
+def word_features(text: str) -> tuple[list[str], list[str]]:
+    """For every character of ``text``: ``P|word`` (its position B/M/E/S in the
+    jieba word containing it + the normalised word) and ``P-tag`` (position +
+    the word's dictionary part of speech, ``oov`` for words jieba's HMM found)."""
+    tok, tags = _word_segmenter()
+    words = ["S|" + _norm_char(c) for c in text]
+    poss = ["S-x"] * len(text)
+    for w, s, e in tok.tokenize(text, HMM=True):
+        n = e - s
+        if n <= 0 or w.isspace():
+            continue
+        nw = "".join(_norm_char(c) for c in w)
+        tag = tags.get(w, "oov")
+        for k in range(s, e):
+            p = "S" if n == 1 else "B" if k == s else "E" if k == e - 1 else "M"
+            words[k] = p + "|" + nw
+            poss[k] = p + "-" + tag
+    return words, poss
+
+
 class CharFeatures:
     """Put the normalised character in ``token.lemma_`` and the normalised
     bigram (this character + the next one) in ``token.norm_`` so that the
-    tok2vec's ``MultiHashEmbed`` can embed both."""
+    tok2vec's ``MultiHashEmbed`` can embed both.  With ``words=True`` also the
+    jieba word around the character with the character's position in it
+    (``tag_``) and that position + the word's dictionary part of speech
+    (``dep_``): word-boundary and lexicon features for a character model."""
 
-    def __init__(self, nlp: Language, name: str = "zh_char_features"):
+    def __init__(self, nlp: Language, name: str = "zh_char_features", words: bool = False):
         self.name = name
+        self.words = bool(words)
 
     def __call__(self, doc: Doc) -> Doc:
         # hashes are written with ``Doc.from_array`` so that the StringStore
@@ -61,12 +113,19 @@ class CharFeatures:
         if not n:
             return doc
         norms = [_norm_char(t.text) if not t.is_space else "<sp>" for t in doc]
-        arr = numpy.empty((n, 2), dtype="uint64")
+        arr = numpy.empty((n, 4 if self.words else 2), dtype="uint64")
         for i in range(n):
             nxt = norms[i + 1] if i + 1 < n else "</s>"
             arr[i, 0] = get_string_id(norms[i])
             arr[i, 1] = get_string_id(norms[i] + "|" + nxt)
-        doc.from_array([LEMMA, NORM], arr)
+        if not self.words:
+            doc.from_array([LEMMA, NORM], arr)
+            return doc
+        words, poss = word_features(doc.text)
+        for i, t in enumerate(doc):
+            arr[i, 2] = get_string_id(words[t.idx])
+            arr[i, 3] = get_string_id(poss[t.idx])
+        doc.from_array([LEMMA, NORM, TAG, DEP], arr)
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128):
@@ -89,9 +148,9 @@ class CharFeatures:
 
 if "zh_char_features" not in Language.factories:  # pragma: no branch
 
-    @Language.factory("zh_char_features")
-    def _make_char_features(nlp: Language, name: str):
-        return CharFeatures(nlp, name)
+    @Language.factory("zh_char_features", default_config={"words": False})
+    def _make_char_features(nlp: Language, name: str, words: bool):
+        return CharFeatures(nlp, name, words)
 
 
 # ---------------------------------------------------------------------------

@@ -44,7 +44,7 @@ DEFAULTS: dict[str, Any] = {
         "rows": [8000, 40000], "attrs": ["LEMMA", "NORM"],
         "hidden_width": 64, "dropout": 0.15, "learn_rate": 0.001,
         "max_epochs": 10, "max_steps": 0, "patience": 4000, "eval_frequency": 1000,
-        "batch_start": 200, "batch_stop": 2000, "max_minutes": 0,
+        "batch_start": 200, "batch_stop": 2000, "max_minutes": 0, "words": False,
     },
     "orgtype": {"ngram_size": 3, "dropout": 0.1, "max_epochs": 20, "patience": 2000,
                 "eval_frequency": 200, "dev": 400},
@@ -102,6 +102,8 @@ def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
     stats: dict[str, Any] = {}
     for item in cfg["train"]:
         ds = item["dataset"]
+        if "ner" not in item.get("use", ("ner", "orgtype")):
+            continue
         sents = list(corpora.load(ds, item["path"]))
         if item.get("limit"):
             sents = sents[:int(item["limit"])]
@@ -132,7 +134,7 @@ def build_orgtype_data(cfg: dict[str, Any]) -> tuple[list[tuple[str, str]], list
     pairs: Counter = Counter()
     for item in cfg["train"]:
         ds = item["dataset"]
-        if ds in corpora.COARSE_ORG:
+        if ds in corpora.COARSE_ORG or "orgtype" not in item.get("use", ("ner", "orgtype")):
             continue
         for n, sent in enumerate(corpora.load(ds, item["path"])):
             if item.get("limit") and n >= int(item["limit"]):
@@ -162,17 +164,51 @@ def _save_docbin(docs: Iterable, path: Path) -> None:
 # ---------------------------------------------------------------------------
 # spaCy configs
 # ---------------------------------------------------------------------------
-def ner_spacy_config(h: dict[str, Any], seed: int, train_path: Path, dev_path: Path) -> str:
-    attrs = json.dumps(list(h["attrs"]))
-    rows = json.dumps([int(r) for r in h["rows"]])
-    return f"""
-[paths]
+def _paths_section(seed: int, train_path: Path, dev_path: Path) -> str:
+    return f"""[paths]
 train = "{train_path}"
 dev = "{dev_path}"
 
 [system]
 seed = {seed}
 gpu_allocator = null
+"""
+
+
+def _corpora_section() -> str:
+    return "[corpora]\n" + "".join(f"""
+[corpora.{part}]
+@readers = "spacy.Corpus.v1"
+path = ${{paths.{part}}}
+max_length = 0
+gold_preproc = false
+limit = 0
+""" for part in ("train", "dev"))
+
+
+_INITIALIZE_SECTION = """[pretraining]
+
+[initialize]
+vectors = null
+init_tok2vec = null
+vocab_data = null
+lookups = null
+before_init = null
+after_init = null
+
+[initialize.components]
+
+[initialize.tokenizer]
+pkuseg_model = null
+pkuseg_user_dict = "default"
+"""
+
+
+def ner_spacy_config(h: dict[str, Any], seed: int, train_path: Path, dev_path: Path) -> str:
+    attrs = json.dumps(list(h["attrs"]))
+    rows = json.dumps([int(r) for r in h["rows"]])
+    return f"""
+{_paths_section(seed, train_path, dev_path)}
 
 [nlp]
 lang = "zh"
@@ -187,6 +223,7 @@ segmenter = "char"
 
 [components.zh_char_features]
 factory = "zh_char_features"
+words = {"true" if h.get("words") else "false"}
 
 [components.ner]
 factory = "ner"
@@ -221,21 +258,7 @@ depth = {int(h["depth"])}
 window_size = {int(h["window_size"])}
 maxout_pieces = {int(h["maxout_pieces"])}
 
-[corpora]
-
-[corpora.train]
-@readers = "spacy.Corpus.v1"
-path = ${{paths.train}}
-max_length = 0
-gold_preproc = false
-limit = 0
-
-[corpora.dev]
-@readers = "spacy.Corpus.v1"
-path = ${{paths.dev}}
-max_length = 0
-gold_preproc = false
-limit = 0
+{_corpora_section()}
 
 [training]
 seed = ${{system.seed}}
@@ -287,33 +310,12 @@ ents_p = 0.0
 ents_r = 0.0
 ents_per_type = null
 
-[pretraining]
-
-[initialize]
-vectors = null
-init_tok2vec = null
-vocab_data = null
-lookups = null
-before_init = null
-after_init = null
-
-[initialize.components]
-
-[initialize.tokenizer]
-pkuseg_model = null
-pkuseg_user_dict = "default"
-"""
+{_INITIALIZE_SECTION}"""
 
 
 def orgtype_spacy_config(h: dict[str, Any], seed: int, train_path: Path, dev_path: Path) -> str:
     return f"""
-[paths]
-train = "{train_path}"
-dev = "{dev_path}"
-
-[system]
-seed = {seed}
-gpu_allocator = null
+{_paths_section(seed, train_path, dev_path)}
 
 [nlp]
 lang = "zh"
@@ -339,21 +341,7 @@ no_output_layer = false
 length = 262144
 nO = null
 
-[corpora]
-
-[corpora.train]
-@readers = "spacy.Corpus.v1"
-path = ${{paths.train}}
-max_length = 0
-gold_preproc = false
-limit = 0
-
-[corpora.dev]
-@readers = "spacy.Corpus.v1"
-path = ${{paths.dev}}
-max_length = 0
-gold_preproc = false
-limit = 0
+{_corpora_section()}
 
 [training]
 seed = ${{system.seed}}
@@ -400,22 +388,7 @@ learn_rate = 0.001
 [training.score_weights]
 cats_score = 1.0
 
-[pretraining]
-
-[initialize]
-vectors = null
-init_tok2vec = null
-vocab_data = null
-lookups = null
-before_init = null
-after_init = null
-
-[initialize.components]
-
-[initialize.tokenizer]
-pkuseg_model = null
-pkuseg_user_dict = "default"
-"""
+{_INITIALIZE_SECTION}"""
 
 
 class _TimeUp(Exception):
@@ -714,8 +687,12 @@ def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, An
         "",
         "* `ner/` -- spaCy `zh` with `segmenter: char` (one token per character), a "
         "`zh_char_features` component (normalised character -> `LEMMA`, normalised right "
-        "character bigram -> `NORM`; NFKC, lower case, digits -> 0) and a transition-based `ner` "
-        "predicting PERSON / PLACE / ORG.",
+        "character bigram -> `NORM`; NFKC, lower case, digits -> 0"
+        + ("; with `words = true` also the jieba word around the character with the character's "
+           "position in it B/M/E/S -> `TAG` and the position + the word's part of speech in jieba's "
+           "own dictionary (`oov` for words its HMM found) -> `DEP`, from a private jieba "
+           "tokenizer that user dictionaries do not change" if h.get("words") else "")
+        + ") and a transition-based `ner` predicting PERSON / PLACE / ORG.",
         "* `orgtype/` -- spaCy `textcat` (bag of character n-grams) that labels the text of "
         "every ORG mention COMPANY, GOV or ORG.",
         "",
