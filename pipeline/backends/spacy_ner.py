@@ -4,8 +4,9 @@ The shipped model lives in ``pipeline/resources/models/ner-zh/``:
 
 * ``ner/``     -- a spaCy ``zh`` pipeline (``segmenter: char``) with a
   ``zh_char_features`` component (normalised character + right character
-  bigram as token features) and a transition-based ``ner`` predicting
-  PERSON / PLACE / ORG;
+  bigram as token features; with ``words = true`` also the jieba word around
+  each character and its dictionary part of speech) and a transition-based
+  ``ner`` predicting PERSON / PLACE / ORG;
 * ``orgtype/`` -- a spaCy ``textcat`` pipeline that labels the text of an ORG
   mention as COMPANY, GOV or ORG.
 
