@@ -61,17 +61,13 @@ def _word_segmenter():
         import logging
 
         import jieba
+        import jieba.posseg
 
         jieba.setLogLevel(logging.WARNING)
         tok = jieba.Tokenizer()
         tok.initialize()
-        tags: dict[str, str] = {}
-        with tok.get_dict_file() as fh:
-            for raw in fh:
-                parts = raw.decode("utf-8").split()
-                if len(parts) >= 3:
-                    tags[parts[0]] = parts[2]
-        _WORD_SEGMENTER, _WORD_TAGS = tok, tags
+        # jieba's own reader of its dictionary's tags, on the private tokenizer
+        _WORD_SEGMENTER, _WORD_TAGS = tok, jieba.posseg.POSTokenizer(tok).word_tag_tab
     return _WORD_SEGMENTER, _WORD_TAGS
 
 
@@ -80,13 +76,14 @@ def word_features(text: str) -> tuple[list[str], list[str]]:
     jieba word containing it + the normalised word) and ``P-tag`` (position +
     the word's dictionary part of speech, ``oov`` for words jieba's HMM found)."""
     tok, tags = _word_segmenter()
-    words = ["S|" + _norm_char(c) for c in text]
+    normed = [_norm_char(c) for c in text]
+    words = ["S|" + c for c in normed]
     poss = ["S-x"] * len(text)
     for w, s, e in tok.tokenize(text, HMM=True):
         n = e - s
         if n <= 0 or w.isspace():
             continue
-        nw = "".join(_norm_char(c) for c in w)
+        nw = "".join(normed[s:e])
         tag = tags.get(w, "oov")
         for k in range(s, e):
             p = "S" if n == 1 else "B" if k == s else "E" if k == e - 1 else "M"

@@ -73,6 +73,11 @@ def load_config(config_path: str | Path) -> dict[str, Any]:
     return cfg
 
 
+def _used_for(item: dict[str, Any], model: str) -> bool:
+    """Whether a ``train`` corpus feeds ``model`` ("ner" / "orgtype"); ``use`` limits it."""
+    return model in item.get("use", ("ner", "orgtype"))
+
+
 def _ner_label(dataset: str, label: str) -> str | None:
     m = corpora.map_label(dataset, label)
     if m is None:
@@ -102,7 +107,7 @@ def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
     stats: dict[str, Any] = {}
     for item in cfg["train"]:
         ds = item["dataset"]
-        if "ner" not in item.get("use", ("ner", "orgtype")):
+        if not _used_for(item, "ner"):
             continue
         sents = list(corpora.load(ds, item["path"]))
         if item.get("limit"):
@@ -134,7 +139,7 @@ def build_orgtype_data(cfg: dict[str, Any]) -> tuple[list[tuple[str, str]], list
     pairs: Counter = Counter()
     for item in cfg["train"]:
         ds = item["dataset"]
-        if ds in corpora.COARSE_ORG or "orgtype" not in item.get("use", ("ner", "orgtype")):
+        if ds in corpora.COARSE_ORG or not _used_for(item, "orgtype"):
             continue
         for n, sent in enumerate(corpora.load(ds, item["path"])):
             if item.get("limit") and n >= int(item["limit"]):
