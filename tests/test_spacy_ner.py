@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import spacy
 
 from pipeline.backends.spacy_ner import SpacyNerBackend, default_model_path, split_chunks
 
@@ -162,7 +163,6 @@ def test_word_features_ignore_user_dictionaries():
 
 
 def test_char_features_component_writes_word_attributes():
-    import spacy
     from spacy.attrs import DEP, LEMMA, NORM, TAG
     from spacy.strings import get_string_id
 
@@ -234,3 +234,129 @@ def test_train_ner_end_to_end_on_tiny_corpora(tmp_path, cluener_use):
     [spans] = SpacyNerBackend(out).tag(["张伟在上海参观了海信集团。"])
     for s, e, lab in spans:
         assert 0 <= s < e <= 13 and lab in LABELS
+
+
+def test_partial_annotation_leaves_characters_unannotated():
+    """`missing_labels` spans and (with unlabelled: missing) everything outside the
+    entities get spaCy's missing IOB, not O."""
+    from pipeline.training.ner import _make_doc
+
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+    text = "张伟住在北京市海淀区。"
+    full, _ = _make_doc(nlp, text, [(0, 2, "PERSON")], [(4, 10)])
+    assert [t.ent_iob_ for t in full] == ["B", "I", "O", "O"] + [""] * 6 + ["O"]
+    part, _ = _make_doc(nlp, text, [(0, 2, "PERSON")], [(4, 10)], "missing")
+    assert [t.ent_iob_ for t in part] == ["B", "I"] + [""] * 9
+    assert [(e.text, e.label_) for e in part.ents] == [("张伟", "PERSON")]
+
+
+def test_unlabelled_option_is_checked(tmp_path):
+    import yaml
+
+    from pipeline.training.ner import build_ner_data, load_config
+
+    _write_tiny_corpora(tmp_path)
+    cfg = {"train": [{"dataset": "cluener", "path": "train.json", "unlabelled": "unknown"}]}
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+    with pytest.raises(ValueError, match=r"t\.yaml.*unlabelled must be"):
+        build_ner_data(load_config(tmp_path / "t.yaml"), nlp)
+
+
+def test_continue_training_from_a_model(tmp_path):
+    """`ner.source` trains an existing model further (its network, not the config's),
+    with a decaying learning rate; the card lists both stages."""
+    import yaml
+
+    from pipeline.training.ner import ner_spacy_config, train_ner
+
+    _write_tiny_corpora(tmp_path)
+    first = {"seed": 0, "train": [{"dataset": "msra", "path": "train.bio"},
+                                  {"dataset": "cluener", "path": "train.json", "use": ["orgtype"]}],
+             "eval": [{"dataset": "msra", "path": "train.bio", "limit": 10}],
+             "dev": {"msra": 10},
+             "ner": {"width": 16, "depth": 1, "rows": [500, 500, 500, 50],
+                     "attrs": ["LEMMA", "NORM", "TAG", "DEP"], "words": True,
+                     "hidden_width": 16, "max_epochs": 1, "eval_frequency": 20},
+             "orgtype": {"max_epochs": 1, "eval_frequency": 20, "dev": 1}}
+    (tmp_path / "first.yaml").write_text(yaml.safe_dump(first), encoding="utf-8")
+    train_ner(tmp_path / "first.yaml", tmp_path / "m1")
+
+    second = json.loads(json.dumps(first))
+    second["train"][1] = {"dataset": "cluener", "path": "train.json",
+                          "unlabelled": "missing", "missing_labels": ["address"]}
+    second["dev"] = {"msra": 10, "cluener": 5}
+    second["ner"] = {"source": "m1", "learn_rate": 0.001, "warmup_steps": 2, "decay_steps": 15,
+                     "max_steps": 15, "eval_frequency": 5, "width": 64}
+    (tmp_path / "second.yaml").write_text(yaml.safe_dump(second), encoding="utf-8")
+    cfg_text = ner_spacy_config({**second["ner"], "source": str(tmp_path / "m1"), "dropout": 0.1,
+                                 "patience": 10, "max_epochs": 1, "batch_start": 10,
+                                 "batch_stop": 10}, 0, tmp_path / "a", tmp_path / "b")
+    assert f'source = "{tmp_path / "m1" / "ner"}"' in cfg_text and "warmup_linear.v1" in cfg_text
+    scores = train_ner(tmp_path / "second.yaml", tmp_path / "m2")
+
+    assert scores["continued_from"]["model"] == str(tmp_path / "m1")
+    assert "cluener" not in scores["continued_from"]["data"] and "cluener" in scores["data"]
+    config = (tmp_path / "m2" / "ner" / "config.cfg").read_text(encoding="utf-8")
+    assert "width = 16" in config and "width = 64" not in config and "words = true" in config
+    card = (tmp_path / "m2" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "in 2 stages" in card and "1. from scratch: msra" in card
+    assert "decay to 0 at step 15" in card and "cluener: its address spans are left unannotated" in card
+    assert "width 16;" in card
+    reproduce = card.split("## Reproduce")[1]
+    assert reproduce.index("# stage 1") < reproduce.index("first.yaml") < reproduce.index(
+        "# stage 2") < reproduce.index("second.yaml")
+    [spans] = SpacyNerBackend(tmp_path / "m2").tag(["张伟在上海参观了海信集团。"])
+    assert all(lab in LABELS for _, _, lab in spans)
+
+
+def test_name_lists_are_lists_of_the_given_names():
+    from pipeline.training.ner import name_lists
+
+    names = ["张伟", "李娜", "王强", "阿沛·阿旺晋美", "欧阳明", "赵敏"]
+    lists = name_lists(names, 50, "0")
+    assert lists == name_lists(names, 50, "0")  # seeded
+    # some lists run the names together with no separator at all
+    assert any(a[1] == b[0] for _, spans in lists for a, b in zip(spans, spans[1:]))
+    for text, spans in lists:
+        found = [text[s:e] for s, e, _ in spans]
+        assert 3 <= len(found) <= len(names) and len(set(found)) == len(found)
+        assert set(found) <= set(names) and {lab for _, _, lab in spans} == {"PERSON"}
+
+
+def test_name_lists_option_adds_training_docs_from_train_names_only(tmp_path):
+    import yaml
+
+    from pipeline.training.ner import build_ner_data, load_config
+
+    _write_tiny_corpora(tmp_path)
+    cfg = {"train": [{"dataset": "msra", "path": "train.bio", "name_lists": 20}],
+           "dev": {"msra": 30}}
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+    train, dev, stats = build_ner_data(load_config(tmp_path / "t.yaml"), nlp)
+    assert len(train) == 30 + 20 and len(dev) == 30
+    assert stats["msra"]["name_lists"]["sentences"] == 20
+    train_names = {e.text for d in train[:30] for e in d.ents if e.label_ == "PERSON"}
+    listed = {e.text for d in train[30:] for e in d.ents}
+    assert listed and listed <= train_names
+
+
+@pytest.mark.parametrize("name", ["train-ner.yaml", "train-ner-msra-stage1.yaml",
+                                  "train-ner-msra-stage2.yaml"])
+def test_training_configs_render(name, tmp_path):
+    """The shipped training configs load, name known options and give a parseable spaCy config."""
+    from pathlib import Path
+
+    from thinc.api import Config
+
+    from pipeline.training.ner import load_config, ner_spacy_config
+
+    cfg = load_config(Path(__file__).parent.parent / "configs" / name)
+    assert {item["dataset"] for item in cfg["train"]} == {"msra", "cluener"}
+    for item in cfg["train"]:
+        assert set(item) <= {"dataset", "path", "use", "limit", "name_lists", "unlabelled",
+                             "missing_labels"}
+    text = ner_spacy_config(cfg["ner"], cfg["seed"], tmp_path / "t.spacy", tmp_path / "d.spacy")
+    parsed = Config().from_str(text, interpolate=False)
+    assert ("source" in parsed["components"]["ner"]) is bool(cfg["ner"].get("source"))

@@ -65,6 +65,8 @@ def load_config(config_path: str | Path) -> dict[str, Any]:
         else:
             cfg[key] = val
     base = config_path.parent
+    if cfg["ner"].get("source"):
+        cfg["ner"]["source"] = str((base / cfg["ner"]["source"]).resolve())
     for part in ("train", "eval"):
         for item in cfg[part]:
             p = Path(item["path"])
@@ -88,7 +90,11 @@ def _ner_label(dataset: str, label: str) -> str | None:
 # ---------------------------------------------------------------------------
 # data
 # ---------------------------------------------------------------------------
-def _make_doc(nlp, text: str, spans: list[tuple[int, int, str]]):
+def _make_doc(nlp, text: str, spans: list[tuple[int, int, str]],
+              unknown: list[tuple[int, int]] = (), unlabelled: str = "outside"):
+    """A training doc with ``spans`` as entities. Characters in ``unknown`` spans, and with
+    ``unlabelled="missing"`` every character outside an entity, get no annotation at all
+    (spaCy's missing IOB): the model is neither rewarded nor penalised there."""
     from spacy.util import filter_spans
 
     doc = nlp.make_doc(text)
@@ -97,8 +103,13 @@ def _make_doc(nlp, text: str, spans: list[tuple[int, int, str]]):
         sp = doc.char_span(s, e, label=lab, alignment_mode="strict")
         if sp is not None:
             ents.append(sp)
-    doc.ents = filter_spans(ents)
-    return doc, len(ents) - len(doc.ents)
+    kept = filter_spans(ents)
+    taken = {i for sp in kept for i in range(sp.start, sp.end)}
+    missing = [sp for s, e in unknown
+               if (sp := doc.char_span(s, e, alignment_mode="expand")) is not None
+               and not taken.intersection(range(sp.start, sp.end))]
+    doc.set_ents(kept, missing=missing, default=unlabelled)
+    return doc, len(ents) - len(kept)
 
 
 def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
@@ -117,19 +128,60 @@ def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
         n_dev = int(cfg["dev"].get(ds, 0))
         dev_idx = set(idx[:n_dev])
         counts: Counter = Counter()
+        persons: set[str] = set()
         dropped = 0
+        unlabelled = item.get("unlabelled", "outside")
+        if unlabelled not in ("outside", "missing"):
+            raise ValueError(f"{cfg['_config_path']}: train item {ds}: unlabelled must be "
+                             f"'outside' or 'missing', not {unlabelled!r}")
+        unknown_labels = set(item.get("missing_labels", ()))
         for i, sent in enumerate(sents):
-            spans = [(s, e, lab) for s, e, olab in sent.spans if (lab := _ner_label(ds, olab))]
-            doc, n_drop = _make_doc(nlp, sent.text, spans)
+            spans = [(s, e, lab) for s, e, olab in sent.spans
+                     if olab not in unknown_labels and (lab := _ner_label(ds, olab))]
+            unknown = [(s, e) for s, e, olab in sent.spans if olab in unknown_labels]
+            doc, n_drop = _make_doc(nlp, sent.text, spans, unknown, unlabelled)
             dropped += n_drop
             (dev if i in dev_idx else train).append(doc)
             if i not in dev_idx:
                 counts.update(ent.label_ for ent in doc.ents)
+                persons.update(ent.text for ent in doc.ents if ent.label_ == "PERSON")
         stats[ds] = {"path": item["path"], "sentences": len(sents), "dev_sentences": n_dev,
                      "train_sentences": len(sents) - n_dev,
                      "chars": sum(len(s.text) for s in sents),
                      "train_entities": dict(counts), "overlapping_dropped": dropped}
+        if item.get("name_lists"):
+            lists = name_lists(sorted(persons), int(item["name_lists"]),
+                               f"{cfg['seed']}-{ds}-name-lists")
+            train.extend(_make_doc(nlp, text, spans)[0] for text, spans in lists)
+            stats[ds]["name_lists"] = {"sentences": len(lists), "names_drawn_from": len(persons),
+                                       "persons": sum(len(sp) for _, sp in lists)}
     return train, dev, stats
+
+
+# frames and separators of the synthetic name lists (see name_lists)
+_LIST_FRAMES = [("", ""), ("", "。"), ("出席会议的有", "。"), ("主席团成员：", ""),
+                ("他们是", "。"), ("参加活动的还有", "等。"), ("", "等出席。"), ("名单：", "")]
+_LIST_SEPARATORS = ["", "", "", "、", "、", "，"]
+
+
+def name_lists(names: list[str], n: int, seed: str) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """``n`` synthetic sentences listing 3-15 people from ``names`` (a training corpus's own
+    PERSON mentions), as official news prints attendance and committee lists, often with no
+    separator between the names ("宋平薄一波宋任穷") and some marked "（女）". Real training
+    data has few such lists, and a model that never saw one merges neighbouring names."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        pre, post = rng.choice(_LIST_FRAMES)
+        sep = rng.choice(_LIST_SEPARATORS)
+        text, spans = pre, []
+        for j, name in enumerate(rng.sample(names, min(len(names), rng.randint(3, 15)))):
+            if j:
+                text += sep
+            spans.append((len(text), len(text) + len(name), "PERSON"))
+            text += name + ("（女）" if rng.random() < 0.08 else "")
+        out.append((text + post, spans))
+    return out
 
 
 def build_orgtype_data(cfg: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]], dict]:
@@ -209,24 +261,16 @@ pkuseg_user_dict = "default"
 """
 
 
-def ner_spacy_config(h: dict[str, Any], seed: int, train_path: Path, dev_path: Path) -> str:
+def _ner_component(h: dict[str, Any]) -> str:
+    """The ``[components.ner]`` sections: a new model, or (``source``) one copied from an
+    earlier model directory to train further."""
+    if h.get("source"):  # the features too, so they are the ones the model learnt with
+        src = Path(h["source"]) / "ner"
+        return (f'[components.zh_char_features]\nsource = "{src}"\n\n'
+                f'[components.ner]\nsource = "{src}"\n')
     attrs = json.dumps(list(h["attrs"]))
     rows = json.dumps([int(r) for r in h["rows"]])
-    return f"""
-{_paths_section(seed, train_path, dev_path)}
-
-[nlp]
-lang = "zh"
-pipeline = ["zh_char_features","ner"]
-batch_size = 256
-
-[nlp.tokenizer]
-@tokenizers = "spacy.zh.ChineseTokenizer"
-segmenter = "char"
-
-[components]
-
-[components.zh_char_features]
+    return f"""[components.zh_char_features]
 factory = "zh_char_features"
 words = {"true" if h.get("words") else "false"}
 
@@ -262,7 +306,39 @@ width = {int(h["width"])}
 depth = {int(h["depth"])}
 window_size = {int(h["window_size"])}
 maxout_pieces = {int(h["maxout_pieces"])}
+"""
 
+
+def _learn_rate(h: dict[str, Any]) -> str:
+    """Constant, or with ``decay_steps`` a linear warm-up (``warmup_steps``) then a linear
+    decline to zero at ``decay_steps``."""
+    if not h.get("decay_steps"):
+        return f"learn_rate = {float(h['learn_rate'])}\n"
+    return f"""
+[training.optimizer.learn_rate]
+@schedules = "warmup_linear.v1"
+initial_rate = {float(h["learn_rate"])}
+warmup_steps = {int(h.get("warmup_steps") or 0)}
+total_steps = {int(h["decay_steps"])}
+"""
+
+
+def ner_spacy_config(h: dict[str, Any], seed: int, train_path: Path, dev_path: Path) -> str:
+    return f"""
+{_paths_section(seed, train_path, dev_path)}
+
+[nlp]
+lang = "zh"
+pipeline = ["zh_char_features","ner"]
+batch_size = 256
+
+[nlp.tokenizer]
+@tokenizers = "spacy.zh.ChineseTokenizer"
+segmenter = "char"
+
+[components]
+
+{_ner_component(h)}
 {_corpora_section()}
 
 [training]
@@ -307,8 +383,7 @@ L2 = 0.01
 grad_clip = 1.0
 use_averages = true
 eps = 0.00000001
-learn_rate = {float(h["learn_rate"])}
-
+{_learn_rate(h)}
 [training.score_weights]
 ents_f = 1.0
 ents_p = 0.0
@@ -473,6 +548,39 @@ def _pick_better(out: Path, dev_path: Path, score_key: str) -> Path:
     return best
 
 
+def _lineage(cfg: dict[str, Any]) -> dict[str, Any] | None:
+    """For a model trained further from ``ner.source``: what that source model was trained on
+    and how (from its ``scores.json``), recursively, for the model card."""
+    src = cfg["ner"].get("source")
+    if not src:
+        return None
+    path = Path(src) / "scores.json"
+    if not path.exists():
+        return {"model": src}
+    prev = json.loads(path.read_text(encoding="utf-8"))
+    return {"model": src, **{k: prev.get(k) for k in
+            ("config", "settings", "data", "training_minutes", "stopped_early", "ner_dev",
+             "continued_from")}}
+
+
+def _config_rel(cfg: dict[str, Any]) -> str:
+    """The training config's path relative to the project root (configs/ lives there)."""
+    return os.path.relpath(cfg["_config_path"], Path(cfg["_config_path"]).parent.parent)
+
+
+def _reproduce_earlier_stages(scores: dict[str, Any], root: Path) -> list[str]:
+    """Commands for the stages before this one (each writes the next one's ``ner.source``)."""
+    cmds = []
+    prev = scores.get("continued_from")
+    while prev:
+        target = os.path.relpath(prev["model"], root)
+        cmds.append(f"OMP_NUM_THREADS=1 python -m pipeline.training.ner "
+                    f"{prev.get('config') or '<its config>'} {target}")
+        prev = prev.get("continued_from")
+    return [f"# stage {i}\n{c}" for i, c in enumerate(reversed(cmds), 1)] + (
+        [f"# stage {len(cmds) + 1}"] if cmds else [])
+
+
 def _dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -549,16 +657,18 @@ def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]
         print(f"[train_ner] {key}: {json.dumps(evaluation[key]['micro'])}", flush=True)
 
     scores = {
+        "config": _config_rel(cfg),
         "evaluation": evaluation,
         "ner_dev": ner_meta.get("performance", {}),
         "orgtype_dev": org_meta.get("performance", {}),
         "data": data_stats,
         "orgtype_data": org_stats,
         "settings": {"seed": seed, "ner": cfg["ner"], "orgtype": cfg["orgtype"],
-                     "dev": cfg["dev"]},
+                     "dev": cfg["dev"], "train": cfg["train"]},
         "training_minutes": {"ner": round(ner_minutes, 1), "orgtype": round(org_minutes, 1),
                              "total": round((time.time() - t_all) / 60, 1)},
         "stopped_early": stopped,
+        "continued_from": _lineage(cfg),
         "size_bytes": _dir_size(output_dir / "ner") + _dir_size(output_dir / "orgtype"),
         "spacy_version": spacy.__version__,
     }
@@ -580,6 +690,7 @@ def rescore(config_path: str | Path, output_dir: str | Path, notes: str = "") ->
     scores["ner_dev"] = meta.get("performance", {})
     if notes:
         scores["notes"] = notes
+    scores["continued_from"] = _lineage(cfg)
     backend = sn.SpacyNerBackend(output_dir)
     for item in cfg["eval"]:
         key = f"{item['dataset']}:{Path(item['path']).name}"
@@ -681,9 +792,76 @@ def _table(ev: dict[str, Any], labels: list[str]) -> str:
     return "\n".join(rows)
 
 
+def _architecture(ner_dir: Path) -> dict[str, Any]:
+    """The NER network as saved in the model's own ``config.cfg`` (a model trained further
+    from another keeps that one's network, whatever the training config says)."""
+    from spacy.util import load_config as spacy_load_config
+
+    c = spacy_load_config(ner_dir / "config.cfg")["components"]
+    model = c["ner"]["model"]
+    embed, encode = model["tok2vec"]["embed"], model["tok2vec"]["encode"]
+    return {"attrs": list(embed["attrs"]), "rows": list(embed["rows"]), "width": embed["width"],
+            "depth": encode["depth"], "window_size": encode["window_size"],
+            "maxout_pieces": encode["maxout_pieces"], "hidden_width": model["hidden_width"],
+            "words": bool(c.get("zh_char_features", {}).get("words"))}
+
+
+def _annotation_notes(train: list[dict[str, Any]]) -> list[str]:
+    notes = []
+    for item in train:
+        parts = []
+        if item.get("missing_labels"):
+            parts.append(f"its {', '.join(item['missing_labels'])} spans are left unannotated "
+                         "(spaCy's missing value: neither entity nor O)")
+        if item.get("unlabelled") == "missing":
+            parts.append("characters outside its entities are unannotated too, not O, so the "
+                         "corpus teaches what its entities are but never that something is not one")
+        if parts:
+            notes.append(f"{item['dataset']}: " + "; ".join(parts) + ".")
+    return [" ".join(notes)] if notes else []
+
+
+def _stage_line(settings: dict[str, Any], data: dict[str, Any], minutes: dict[str, Any],
+                stopped: str) -> str:
+    h = settings["ner"]
+    lr = (f"lr {h['learn_rate']} warm-up {h.get('warmup_steps') or 0} steps then linear decay to 0 "
+          f"at step {h['decay_steps']}" if h.get("decay_steps") else f"constant lr {h['learn_rate']}")
+    corp = ", ".join(f"{ds} {st['train_sentences']} sentences" for ds, st in (data or {}).items())
+    return (f"{corp}; Adam {lr}, dropout {h['dropout']}, batch by words {h['batch_start']}->"
+            f"{h['batch_stop']}, max epochs {h['max_epochs']}, eval every {h['eval_frequency']} "
+            f"steps, patience {h['patience']}, "
+            + (f"time limit {h['max_minutes']} min" if h.get("max_minutes") else "no time limit")
+            + f", seed {settings['seed']}; NER {minutes['ner']} min"
+            + (f" ({stopped})" if stopped else ""))
+
+
+def _training_lines(scores: dict[str, Any]) -> list[str]:
+    """One line per training stage, oldest first."""
+    stages = []
+    prev = scores.get("continued_from")
+    while prev and prev.get("settings"):
+        stages.append(prev)
+        prev = prev.get("continued_from")
+    lines = [f"* Training: spaCy {scores['spacy_version']} `spacy.cli.train.train`, one CPU thread"
+             + (f", in {len(stages) + 1} stages:" if stages else ":")]
+    for i, st in enumerate(reversed(stages), 1):
+        lines.append(f"  {i}. {'from scratch' if i == 1 else 'continued'}: "
+                     + _stage_line(st["settings"], st["data"], st["training_minutes"],
+                                   st.get("stopped_early") or ""))
+    last = _stage_line(scores["settings"], scores["data"], scores["training_minutes"],
+                       scores["stopped_early"])
+    lines.append(f"  {len(stages) + 1}. continued from the stage-{len(stages)} model: {last}"
+                 if stages else f"  {last}")
+    lines.append(f"* {'Last stage' if stages else 'Total'} incl. data prep, org type ({scores['training_minutes']['orgtype']}"
+                 f" min) and evaluation: {scores['training_minutes']['total']} min "
+                 "(2 shared CPU cores).")
+    return lines
+
+
 def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, Any]) -> None:
     h = scores["settings"]["ner"]
     o = scores["settings"]["orgtype"]
+    arch = _architecture(output_dir / "ner")
     lines = [
         "# ner-zh: zh-extract character-level NER + organisation-type classifier",
         "",
@@ -696,7 +874,7 @@ def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, An
         + ("; with `words = true` also the jieba word around the character with the character's "
            "position in it B/M/E/S -> `TAG` and the position + the word's part of speech in jieba's "
            "own dictionary (`oov` for words its HMM found) -> `DEP`, from a private jieba "
-           "tokenizer that user dictionaries do not change" if h.get("words") else "")
+           "tokenizer that user dictionaries do not change" if arch["words"] else "")
         + ") and a transition-based `ner` predicting PERSON / PLACE / ORG.",
         "* `orgtype/` -- spaCy `textcat` (bag of character n-grams) that labels the text of "
         "every ORG mention COMPANY, GOV or ORG.",
@@ -718,6 +896,12 @@ def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, An
         "Label mapping: MSRA PER/LOC/ORG -> PERSON/PLACE/ORG; CLUENER name -> PERSON, address -> "
         "PLACE, company/government/organization -> ORG (other CLUENER types are not entities). "
         "Overlapping gold spans are resolved with `spacy.util.filter_spans` (longest first).",
+        *_annotation_notes(scores["settings"].get("train") or cfg["train"]),
+        *[f"{ds}: plus {st['name_lists']['sentences']} synthetic name lists (`name_lists`, see "
+          f"`pipeline.training.ner.name_lists`) with {st['name_lists']['persons']} PERSON mentions "
+          f"drawn from the {st['name_lists']['names_drawn_from']} distinct PERSON names of its "
+          "train part (none from its dev part)."
+          for ds, st in scores["data"].items() if st.get("name_lists")],
         "",
         f"Org-type classifier: unique (mention, type) pairs from CLUENER train company/government/"
         f"organization mentions: {od['unique_mentions']} ({od['train']} train, {od['dev']} dev); "
@@ -727,21 +911,13 @@ def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, An
         "",
         "## Settings",
         "",
-        f"* NER tok2vec: `MultiHashEmbed` attrs {h['attrs']} rows {h['rows']}, width {h['width']}; "
-        f"`MaxoutWindowEncoder` depth {h['depth']}, window {h['window_size']}, maxout pieces "
-        f"{h['maxout_pieces']}; parser hidden width {h['hidden_width']}.",
-        f"* Training: spaCy {scores['spacy_version']} `spacy.cli.train.train`, Adam lr "
-        f"{h['learn_rate']}, dropout {h['dropout']}, batch by words {h['batch_start']}->"
-        f"{h['batch_stop']}, max epochs {h['max_epochs']}, eval every {h['eval_frequency']} steps, "
-        f"patience {h['patience']}, time limit {h['max_minutes']} min, seed {scores['settings']['seed']}; "
-        "single CPU thread.",
+        f"* NER tok2vec: `MultiHashEmbed` attrs {arch['attrs']} rows {arch['rows']}, width "
+        f"{arch['width']}; `MaxoutWindowEncoder` depth {arch['depth']}, window {arch['window_size']}, "
+        f"maxout pieces {arch['maxout_pieces']}; parser hidden width {arch['hidden_width']}.",
+        *_training_lines(scores),
         f"* Org type: `TextCatBOW.v3` n-grams 1..{o['ngram_size']}, exclusive classes, dropout "
         f"{o['dropout']}, max epochs {o['max_epochs']}.",
-        f"* Training time: NER {scores['training_minutes']['ner']} min, org type "
-        f"{scores['training_minutes']['orgtype']} min, total incl. data prep and evaluation "
-        f"{scores['training_minutes']['total']} min (2 shared CPU cores)."
-        + (f" Stopped by time limit: {scores['stopped_early']}." if scores["stopped_early"] else ""),
-        f"* Internal dev scores: NER {json.dumps({k: round(v, 4) for k, v in scores['ner_dev'].items() if isinstance(v, float)})}; "
+        f"* Internal dev scores{' (last stage)' if scores.get('continued_from') else ''}: NER {json.dumps({k: round(v, 4) for k, v in scores['ner_dev'].items() if isinstance(v, float)})}; "
         f"org type {json.dumps({k: round(v, 4) for k, v in scores['orgtype_dev'].items() if isinstance(v, float)})}.",
         "",
         *([f"* Note: {scores['notes']}"] if scores.get("notes") else []),
@@ -763,7 +939,7 @@ def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, An
                   f"Throughput of `SpacyNerBackend.tag` (one thread, batches of 256 texts): "
                   f"{ev['chars_per_second']} chars/s.", ""]
     size_mb = scores["size_bytes"] / 1e6
-    rel = os.path.relpath(cfg["_config_path"], Path(cfg["_config_path"]).parent.parent)
+    rel = _config_rel(cfg)
     lines += [
         "## Size",
         "",
@@ -772,8 +948,9 @@ def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, An
         "## Reproduce",
         "",
         "```",
+        *_reproduce_earlier_stages(scores, Path(cfg["_config_path"]).parent.parent),
         f"OMP_NUM_THREADS=1 python -m pipeline.training.ner {rel} pipeline/resources/models/ner-zh",
-        "# or: extract train ner --config configs/train-ner.yaml --output pipeline/resources/models/ner-zh",
+        f"# or: extract train ner --config {rel} --output pipeline/resources/models/ner-zh",
         "```",
         "",
         "Corpora: /work/shared/datasets/{msra,cluener} (see their SOURCE.md; research use). "
