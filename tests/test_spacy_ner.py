@@ -342,8 +342,8 @@ def test_name_lists_option_adds_training_docs_from_train_names_only(tmp_path):
     assert listed and listed <= train_names
 
 
-@pytest.mark.parametrize("name", ["train-ner.yaml", "train-ner-msra-stage1.yaml",
-                                  "train-ner-msra-stage2.yaml"])
+@pytest.mark.parametrize("name", ["train-ner.yaml", "train-ner-stage1.yaml",
+                                  "train-ner-stage2.yaml"])
 def test_training_configs_render(name, tmp_path):
     """The shipped training configs load, name known options and give a parseable spaCy config."""
     from pathlib import Path

@@ -907,7 +907,8 @@ def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, An
         f"organization mentions: {od['unique_mentions']} ({od['train']} train, {od['dev']} dev); "
         f"train labels {od['labels']} (COMPANY = company, GOV = government, ORG = organization).",
         "",
-        "MSRA test and CLUENER dev were not used for training or model selection.",
+        "MSRA test and CLUENER dev were not used for training or checkpoint selection "
+        "(any choice between whole models is stated in the note below).",
         "",
         "## Settings",
         "",
