@@ -845,21 +845,21 @@ def _training_lines(scores: dict[str, Any]) -> list[str]:
     lines = [f"* Training: spaCy {scores['spacy_version']} `spacy.cli.train.train`, one CPU thread"
              + (f", in {len(stages) + 1} stages:" if stages else ":")]
     for i, st in enumerate(reversed(stages), 1):
-        lines.append(f"  {i}. {'from scratch' if i == 1 else 'continued'}: "
+        lines.append(f"  {i}. {'continued' if st['settings']['ner'].get('source') else 'from scratch'}: "
                      + _stage_line(st["settings"], st["data"], st["training_minutes"],
                                    st.get("stopped_early") or ""))
     last = _stage_line(scores["settings"], scores["data"], scores["training_minutes"],
                        scores["stopped_early"])
     lines.append(f"  {len(stages) + 1}. continued from the stage-{len(stages)} model: {last}"
                  if stages else f"  {last}")
-    lines.append(f"* {'Last stage' if stages else 'Total'} incl. data prep, org type ({scores['training_minutes']['orgtype']}"
-                 f" min) and evaluation: {scores['training_minutes']['total']} min "
+    minutes = scores["training_minutes"]
+    lines.append(f"* {'Last stage' if stages else 'Total'} incl. data prep, org type "
+                 f"({minutes['orgtype']} min) and evaluation: {minutes['total']} min "
                  "(2 shared CPU cores).")
     return lines
 
 
 def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, Any]) -> None:
-    h = scores["settings"]["ner"]
     o = scores["settings"]["orgtype"]
     arch = _architecture(output_dir / "ner")
     lines = [
