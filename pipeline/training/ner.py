@@ -568,16 +568,22 @@ def _config_rel(cfg: dict[str, Any]) -> str:
     return os.path.relpath(cfg["_config_path"], Path(cfg["_config_path"]).parent.parent)
 
 
-def _reproduce_earlier_stages(scores: dict[str, Any], root: Path) -> list[str]:
-    """Commands for the stages before this one (each writes the next one's ``ner.source``)."""
-    cmds = []
+def _earlier_stages(scores: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``continued_from`` chain (see ``_lineage``), oldest stage first."""
+    stages = []
     prev = scores.get("continued_from")
     while prev:
-        target = os.path.relpath(prev["model"], root)
-        cmds.append(f"OMP_NUM_THREADS=1 python -m pipeline.training.ner "
-                    f"{prev.get('config') or '<its config>'} {target}")
+        stages.append(prev)
         prev = prev.get("continued_from")
-    return [f"# stage {i}\n{c}" for i, c in enumerate(reversed(cmds), 1)] + (
+    return stages[::-1]
+
+
+def _reproduce_earlier_stages(scores: dict[str, Any], root: Path) -> list[str]:
+    """Commands for the stages before this one (each writes the next one's ``ner.source``)."""
+    cmds = [f"OMP_NUM_THREADS=1 python -m pipeline.training.ner "
+            f"{st.get('config') or '<its config>'} {os.path.relpath(st['model'], root)}"
+            for st in _earlier_stages(scores)]
+    return [f"# stage {i}\n{c}" for i, c in enumerate(cmds, 1)] + (
         [f"# stage {len(cmds) + 1}"] if cmds else [])
 
 
@@ -648,14 +654,7 @@ def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]
     # ---- measurement -------------------------------------------------------
     from pipeline.backends.spacy_ner import SpacyNerBackend
 
-    backend = SpacyNerBackend(output_dir)
-    evaluation = {}
-    for item in cfg["eval"]:
-        key = f"{item['dataset']}:{Path(item['path']).name}"
-        evaluation[key] = evaluate_backend_on(backend, item["dataset"], item["path"],
-                                              limit=int(item.get("limit") or 0))
-        print(f"[train_ner] {key}: {json.dumps(evaluation[key]['micro'])}", flush=True)
-
+    evaluation = _measure(SpacyNerBackend(output_dir), cfg, "train_ner")
     scores = {
         "config": _config_rel(cfg),
         "evaluation": evaluation,
@@ -668,14 +667,30 @@ def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]
         "training_minutes": {"ner": round(ner_minutes, 1), "orgtype": round(org_minutes, 1),
                              "total": round((time.time() - t_all) / 60, 1)},
         "stopped_early": stopped,
-        "continued_from": _lineage(cfg),
-        "size_bytes": _dir_size(output_dir / "ner") + _dir_size(output_dir / "orgtype"),
         "spacy_version": spacy.__version__,
     }
+    _save_scores(output_dir, scores, cfg)
+    return scores
+
+
+def _measure(backend, cfg: dict[str, Any], tag: str) -> dict[str, Any]:
+    """Score ``backend`` on every ``eval`` set of the training config."""
+    evaluation = {}
+    for item in cfg["eval"]:
+        key = f"{item['dataset']}:{Path(item['path']).name}"
+        evaluation[key] = evaluate_backend_on(backend, item["dataset"], item["path"],
+                                              limit=int(item.get("limit") or 0))
+        print(f"[{tag}] {key}: {json.dumps(evaluation[key]['micro'])}", flush=True)
+    return evaluation
+
+
+def _save_scores(output_dir: Path, scores: dict[str, Any], cfg: dict[str, Any]) -> None:
+    """Add the lineage and size, write ``scores.json`` and the model card."""
+    scores["continued_from"] = _lineage(cfg)
+    scores["size_bytes"] = _dir_size(output_dir / "ner") + _dir_size(output_dir / "orgtype")
     (output_dir / "scores.json").write_text(json.dumps(scores, indent=2, ensure_ascii=False) + "\n",
                                             encoding="utf-8")
     write_model_card(output_dir, scores, cfg)
-    return scores
 
 
 def rescore(config_path: str | Path, output_dir: str | Path, notes: str = "") -> dict[str, Any]:
@@ -690,17 +705,8 @@ def rescore(config_path: str | Path, output_dir: str | Path, notes: str = "") ->
     scores["ner_dev"] = meta.get("performance", {})
     if notes:
         scores["notes"] = notes
-    scores["continued_from"] = _lineage(cfg)
-    backend = sn.SpacyNerBackend(output_dir)
-    for item in cfg["eval"]:
-        key = f"{item['dataset']}:{Path(item['path']).name}"
-        scores["evaluation"][key] = evaluate_backend_on(backend, item["dataset"], item["path"],
-                                                        limit=int(item.get("limit") or 0))
-        print(f"[rescore] {key}: {json.dumps(scores['evaluation'][key]['micro'])}", flush=True)
-    scores["size_bytes"] = _dir_size(output_dir / "ner") + _dir_size(output_dir / "orgtype")
-    (output_dir / "scores.json").write_text(json.dumps(scores, indent=2, ensure_ascii=False) + "\n",
-                                            encoding="utf-8")
-    write_model_card(output_dir, scores, cfg)
+    scores["evaluation"].update(_measure(sn.SpacyNerBackend(output_dir), cfg, "rescore"))
+    _save_scores(output_dir, scores, cfg)
     return scores
 
 
@@ -837,14 +843,11 @@ def _stage_line(settings: dict[str, Any], data: dict[str, Any], minutes: dict[st
 
 def _training_lines(scores: dict[str, Any]) -> list[str]:
     """One line per training stage, oldest first."""
-    stages = []
-    prev = scores.get("continued_from")
-    while prev and prev.get("settings"):
-        stages.append(prev)
-        prev = prev.get("continued_from")
+    # a source model without scores.json (only ever the oldest) has nothing to show
+    stages = [st for st in _earlier_stages(scores) if st.get("settings")]
     lines = [f"* Training: spaCy {scores['spacy_version']} `spacy.cli.train.train`, one CPU thread"
              + (f", in {len(stages) + 1} stages:" if stages else ":")]
-    for i, st in enumerate(reversed(stages), 1):
+    for i, st in enumerate(stages, 1):
         lines.append(f"  {i}. {'continued' if st['settings']['ner'].get('source') else 'from scratch'}: "
                      + _stage_line(st["settings"], st["data"], st["training_minutes"],
                                    st.get("stopped_early") or ""))
