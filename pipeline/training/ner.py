@@ -67,10 +67,14 @@ def load_config(config_path: str | Path) -> dict[str, Any]:
     base = config_path.parent
     if cfg["ner"].get("source"):
         cfg["ner"]["source"] = str((base / cfg["ner"]["source"]).resolve())
+    if cfg["ner"].get("average"):
+        cfg["ner"]["average"] = [str((base / m).resolve()) for m in cfg["ner"]["average"]]
     for part in ("train", "eval"):
         for item in cfg[part]:
             p = Path(item["path"])
             item["path"] = str(p if p.is_absolute() else (base / p).resolve())
+            if item.get("missing_predicted"):
+                item["missing_predicted"] = str((base / item["missing_predicted"]).resolve())
     cfg["_config_path"] = str(config_path)
     return cfg
 
@@ -135,10 +139,18 @@ def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
             raise ValueError(f"{cfg['_config_path']}: train item {ds}: unlabelled must be "
                              f"'outside' or 'missing', not {unlabelled!r}")
         unknown_labels = set(item.get("missing_labels", ()))
+        predicted = (_predicted_spans(item["missing_predicted"], [s.text for s in sents])
+                     if item.get("missing_predicted") else [[] for _ in sents])
+        n_predicted_missing = 0
         for i, sent in enumerate(sents):
             spans = [(s, e, lab) for s, e, olab in sent.spans
                      if olab not in unknown_labels and (lab := _ner_label(ds, olab))]
             unknown = [(s, e) for s, e, olab in sent.spans if olab in unknown_labels]
+            # another model's entities where this corpus has none: not taught as O
+            extra = [(s, e) for s, e, _ in predicted[i]
+                     if not any(s < ge and gs < e for gs, ge, _ in sent.spans)]
+            n_predicted_missing += len(extra)
+            unknown += extra
             doc, n_drop = _make_doc(nlp, sent.text, spans, unknown, unlabelled)
             dropped += n_drop
             (dev if i in dev_idx else train).append(doc)
@@ -149,6 +161,9 @@ def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
                      "train_sentences": len(sents) - n_dev,
                      "chars": sum(len(s.text) for s in sents),
                      "train_entities": dict(counts), "overlapping_dropped": dropped}
+        if item.get("missing_predicted"):
+            stats[ds]["missing_predicted"] = {"model": item["missing_predicted"],
+                                              "spans": n_predicted_missing}
         if item.get("name_lists"):
             lists = name_lists(sorted(persons), int(item["name_lists"]),
                                f"{cfg['seed']}-{ds}-name-lists")
@@ -156,6 +171,17 @@ def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
             stats[ds]["name_lists"] = {"sentences": len(lists), "names_drawn_from": len(persons),
                                        "persons": sum(len(sp) for _, sp in lists)}
     return train, dev, stats
+
+
+def _predicted_spans(model_dir: str, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+    """Entity spans a trained model (a ``train_ner`` output directory) finds in ``texts``."""
+    from pipeline.backends.spacy_ner import SpacyNerBackend
+
+    backend = SpacyNerBackend(model_dir)
+    out: list[list[tuple[int, int, str]]] = []
+    for i in range(0, len(texts), 256):
+        out.extend(backend.tag(texts[i:i + 256]))
+    return out
 
 
 # frames and separators of the synthetic name lists (see name_lists)
@@ -548,19 +574,22 @@ def _pick_better(out: Path, dev_path: Path, score_key: str) -> Path:
     return best
 
 
-def _lineage(cfg: dict[str, Any]) -> dict[str, Any] | None:
-    """For a model trained further from ``ner.source``: what that source model was trained on
-    and how (from its ``scores.json``), recursively, for the model card."""
-    src = cfg["ner"].get("source")
-    if not src:
-        return None
-    path = Path(src) / "scores.json"
+def _record(model_dir: str) -> dict[str, Any]:
+    """What a model directory was made from and how (its ``scores.json``), recursively."""
+    path = Path(model_dir) / "scores.json"
     if not path.exists():
-        return {"model": src}
+        return {"model": model_dir}
     prev = json.loads(path.read_text(encoding="utf-8"))
-    return {"model": src, **{k: prev.get(k) for k in
+    return {"model": model_dir, **{k: prev.get(k) for k in
             ("config", "settings", "data", "training_minutes", "stopped_early", "ner_dev",
-             "continued_from")}}
+             "continued_from", "averaged_from")}}
+
+
+def _lineage(cfg: dict[str, Any]) -> dict[str, Any] | None:
+    """For a model trained further from ``ner.source``: that source model's record, for the
+    model card."""
+    src = cfg["ner"].get("source")
+    return _record(src) if src else None
 
 
 def _config_rel(cfg: dict[str, Any]) -> str:
@@ -569,17 +598,24 @@ def _config_rel(cfg: dict[str, Any]) -> str:
 
 
 def _earlier_stages(scores: dict[str, Any]) -> list[dict[str, Any]]:
-    """The ``continued_from`` chain (see ``_lineage``), oldest stage first."""
-    stages = []
-    prev = scores.get("continued_from")
-    while prev:
-        stages.append(prev)
-        prev = prev.get("continued_from")
-    return stages[::-1]
+    """Every model this one was made from (``continued_from`` / ``averaged_from``, see
+    ``_record``), each once, a model after the ones it was made from."""
+    stages: list[dict[str, Any]] = []
+
+    def visit(rec: dict[str, Any]) -> None:
+        parents = [rec["continued_from"]] if rec.get("continued_from") else []
+        for parent in parents + list(rec.get("averaged_from") or []):
+            if all(st["model"] != parent["model"] for st in stages):
+                visit(parent)
+                stages.append(parent)
+
+    visit(scores)
+    return stages
 
 
 def _reproduce_earlier_stages(scores: dict[str, Any], root: Path) -> list[str]:
-    """Commands for the stages before this one (each writes the next one's ``ner.source``)."""
+    """Commands for the stages before this one (each writes a model that a later stage
+    trains further from or averages)."""
     cmds = [f"OMP_NUM_THREADS=1 python -m pipeline.training.ner "
             f"{st.get('config') or '<its config>'} {os.path.relpath(st['model'], root)}"
             for st in _earlier_stages(scores)]
@@ -603,6 +639,8 @@ def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]
     cfg = load_config(config_path)
     output_dir = Path(output_dir).resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
+    if cfg["ner"].get("average"):
+        return average_ner(cfg, output_dir)
     seed = int(cfg["seed"])
     random.seed(seed)
     t_all = time.time()
@@ -668,6 +706,89 @@ def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]
                              "total": round((time.time() - t_all) / 60, 1)},
         "stopped_early": stopped,
         "spacy_version": spacy.__version__,
+    }
+    _save_scores(output_dir, scores, cfg)
+    return scores
+
+
+def average_weights(models: list[str | Path], weights: list[float], output_dir: Path) -> None:
+    """Write to ``output_dir/ner`` the NER whose weights are the weighted mean of the given
+    models' (a "model soup"). It makes sense for models trained further from one common
+    model; the networks and labels must be identical."""
+    import spacy
+
+    import pipeline.backends.spacy_ner  # noqa: F401  registers zh_char_features
+
+    nlps = [spacy.load(Path(m) / "ner") for m in models]
+    pipes = [nlp.get_pipe("ner") for nlp in nlps]
+    for m, pipe in zip(models[1:], pipes[1:]):
+        if (pipe.move_names != pipes[0].move_names
+                or _architecture(Path(m) / "ner") != _architecture(Path(models[0]) / "ner")):
+            raise ValueError(f"cannot average {m} with {models[0]}: different network or labels")
+    total = float(sum(weights))
+    for nodes in zip(*(pipe.model.walk() for pipe in pipes)):
+        for name in nodes[0].param_names:
+            if all(node.has_param(name) for node in nodes):
+                nodes[0].set_param(name, sum(w / total * node.get_param(name)
+                                             for node, w in zip(nodes, weights)))
+    if (output_dir / "ner").exists():
+        shutil.rmtree(output_dir / "ner")
+    nlps[0].to_disk(output_dir / "ner")
+
+
+def average_ner(cfg: dict[str, Any], output_dir: Path) -> dict[str, Any]:
+    """The ``ner.average`` kind of stage: average the NER weights of already trained models
+    (``ner.weights``, equal by default), take the org-type classifier of the first, score
+    the result and each model on the held-out dev sentences of the ``train`` corpora and
+    measure it on the ``eval`` sets; writes the same files as ``train_ner``."""
+    import spacy
+
+    from pipeline.backends.spacy_ner import SpacyNerBackend
+
+    t_all = time.time()
+    models = cfg["ner"]["average"]
+    weights = cfg["ner"].get("weights") or [1.0] * len(models)
+    if len(models) < 2 or len(weights) != len(models) or min(weights) <= 0:
+        raise ValueError(f"{cfg['_config_path']}: ner.average needs two or more models and "
+                         "ner.weights (if given) one positive weight per model")
+    for m in models:
+        if not (Path(m) / "ner" / "config.cfg").exists():
+            raise FileNotFoundError(f"{cfg['_config_path']}: ner.average: no trained model in {m}")
+    average_weights(models, weights, output_dir)
+    if (output_dir / "orgtype").exists():
+        shutil.rmtree(output_dir / "orgtype")
+    shutil.copytree(Path(models[0]) / "orgtype", output_dir / "orgtype")
+    with tempfile.TemporaryDirectory(prefix="zh-ner-") as tmp:
+        nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+        _, dev_docs, data_stats = build_ner_data(cfg, nlp)
+        dev_path = Path(tmp) / "ner-dev.spacy"
+        _save_docbin(dev_docs, dev_path)
+        ner_dev = _dev_scores(output_dir / "ner", dev_path)
+        parts_dev = {m: round(float(_dev_scores(Path(m) / "ner", dev_path)["ents_f"]), 4)
+                     for m in models}
+    print(f"[train_ner] dev ents_f: average {ner_dev['ents_f']:.4f}, models {parts_dev}", flush=True)
+    ner_dev = {k: v for k, v in ner_dev.items() if k.startswith("ents_")}
+    meta_path = output_dir / "ner" / "meta.json"  # the first model's, with its dev scores
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["performance"] = ner_dev
+    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    prune_strings(output_dir / "ner")
+    first = json.loads((Path(models[0]) / "scores.json").read_text(encoding="utf-8"))
+    scores = {
+        "config": _config_rel(cfg),
+        "evaluation": _measure(SpacyNerBackend(output_dir), cfg, "train_ner"),
+        "ner_dev": ner_dev,
+        "averaged_dev_ents_f": parts_dev,
+        "orgtype_dev": first.get("orgtype_dev", {}),
+        "data": data_stats,
+        "orgtype_data": first.get("orgtype_data", {}),
+        "settings": {"seed": cfg["seed"], "ner": cfg["ner"], "orgtype": first["settings"]["orgtype"],
+                     "dev": cfg["dev"], "train": cfg["train"]},
+        "training_minutes": {"ner": 0.0, "orgtype": 0.0,
+                             "total": round((time.time() - t_all) / 60, 1)},
+        "stopped_early": "",
+        "spacy_version": spacy.__version__,
+        "averaged_from": [_record(m) for m in models],
     }
     _save_scores(output_dir, scores, cfg)
     return scores
@@ -822,22 +943,35 @@ def _annotation_notes(train: list[dict[str, Any]]) -> list[str]:
         if item.get("unlabelled") == "missing":
             parts.append("characters outside its entities are unannotated too, not O, so the "
                          "corpus teaches what its entities are but never that something is not one")
+        if item.get("missing_predicted"):
+            parts.append(f"entities that the model `{Path(item['missing_predicted']).name}` finds "
+                         "where the corpus marks none are unannotated, not O (the corpus's own "
+                         "conventions are not taught against the other corpora's)")
         if parts:
             notes.append(f"{item['dataset']}: " + "; ".join(parts) + ".")
     return [" ".join(notes)] if notes else []
 
 
-def _stage_line(settings: dict[str, Any], data: dict[str, Any], minutes: dict[str, Any],
-                stopped: str) -> str:
-    h = settings["ner"]
+def _stage_line(rec: dict[str, Any], numbers: dict[str, int]) -> str:
+    """One training stage, from its scores (``rec``: a ``_record`` or this model's scores)."""
+    settings, h = rec["settings"], rec["settings"]["ner"]
+    if h.get("average"):
+        weights = h.get("weights") or [1] * len(h["average"])
+        return ("average of the NER weights of "
+                + ", ".join(f"stage {numbers.get(m, '?')} (weight {w})"
+                            for m, w in zip(h["average"], weights))
+                + f"; org-type classifier from stage {numbers.get(h['average'][0], '?')}")
     lr = (f"lr {h['learn_rate']} warm-up {h.get('warmup_steps') or 0} steps then linear decay to 0 "
           f"at step {h['decay_steps']}" if h.get("decay_steps") else f"constant lr {h['learn_rate']}")
-    corp = ", ".join(f"{ds} {st['train_sentences']} sentences" for ds, st in (data or {}).items())
-    return (f"{corp}; Adam {lr}, dropout {h['dropout']}, batch by words {h['batch_start']}->"
+    corp = ", ".join(f"{ds} {st['train_sentences']} sentences" for ds, st in (rec["data"] or {}).items())
+    parent = (rec.get("continued_from") or {}).get("model")
+    start = f"continued from stage {numbers.get(parent, '?')}: " if parent else "from scratch: "
+    stopped = rec.get("stopped_early") or ""
+    return (f"{start}{corp}; Adam {lr}, dropout {h['dropout']}, batch by words {h['batch_start']}->"
             f"{h['batch_stop']}, max epochs {h['max_epochs']}, eval every {h['eval_frequency']} "
             f"steps, patience {h['patience']}, "
             + (f"time limit {h['max_minutes']} min" if h.get("max_minutes") else "no time limit")
-            + f", seed {settings['seed']}; NER {minutes['ner']} min"
+            + f", seed {settings['seed']}; NER {rec['training_minutes']['ner']} min"
             + (f" ({stopped})" if stopped else ""))
 
 
@@ -845,16 +979,17 @@ def _training_lines(scores: dict[str, Any]) -> list[str]:
     """One line per training stage, oldest first."""
     # a source model without scores.json (only ever the oldest) has nothing to show
     stages = [st for st in _earlier_stages(scores) if st.get("settings")]
+    numbers = {st["model"]: i for i, st in enumerate(stages, 1)}
     lines = [f"* Training: spaCy {scores['spacy_version']} `spacy.cli.train.train`, one CPU thread"
              + (f", in {len(stages) + 1} stages:" if stages else ":")]
     for i, st in enumerate(stages, 1):
-        lines.append(f"  {i}. {'continued' if st['settings']['ner'].get('source') else 'from scratch'}: "
-                     + _stage_line(st["settings"], st["data"], st["training_minutes"],
-                                   st.get("stopped_early") or ""))
-    last = _stage_line(scores["settings"], scores["data"], scores["training_minutes"],
-                       scores["stopped_early"])
-    lines.append(f"  {len(stages) + 1}. continued from the stage-{len(stages)} model: {last}"
-                 if stages else f"  {last}")
+        lines.append(f"  {i}. `{Path(st['model']).name}`, " + _stage_line(st, numbers))
+    lines.append(f"  {len(stages) + 1}. " + ("this model, " if stages else "")
+                 + _stage_line(scores, numbers))
+    for i, st in enumerate(stages, 1):
+        notes = _annotation_notes(st["settings"].get("train") or [])
+        if notes:
+            lines.append(f"* Stage {i} annotation: {notes[0]}")
     minutes = scores["training_minutes"]
     lines.append(f"* {'Last stage' if stages else 'Total'} incl. data prep, org type "
                  f"({minutes['orgtype']} min) and evaluation: {minutes['total']} min "
@@ -921,7 +1056,10 @@ def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, An
         *_training_lines(scores),
         f"* Org type: `TextCatBOW.v3` n-grams 1..{o['ngram_size']}, exclusive classes, dropout "
         f"{o['dropout']}, max epochs {o['max_epochs']}.",
-        f"* Internal dev scores{' (last stage)' if scores.get('continued_from') else ''}: NER {json.dumps({k: round(v, 4) for k, v in scores['ner_dev'].items() if isinstance(v, float)})}; "
+        *([f"* Internal dev ents_f of the averaged models (same dev sentences): "
+           + ", ".join(f"`{Path(m).name}` {v}" for m, v in scores["averaged_dev_ents_f"].items())]
+          if scores.get("averaged_dev_ents_f") else []),
+        f"* Internal dev scores{' (last stage)' if _earlier_stages(scores) else ''}: NER {json.dumps({k: round(v, 4) for k, v in scores['ner_dev'].items() if isinstance(v, float)})}; "
         f"org type {json.dumps({k: round(v, 4) for k, v in scores['orgtype_dev'].items() if isinstance(v, float)})}.",
         "",
         *([f"* Note: {scores['notes']}"] if scores.get("notes") else []),
