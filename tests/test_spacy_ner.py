@@ -397,6 +397,21 @@ def test_average_stage_is_the_mean_of_the_models_weights(tmp_path):
         train_ner(tmp_path / "bad.yaml", tmp_path / "m-bad")
 
 
+@pytest.mark.parametrize("ner, error", [
+    ({"average": ["m1"]}, "two or more models"),
+    ({"average": ["m1", "m2"], "weights": [1]}, "one positive weight per model"),
+    ({"average": ["m1", "m2"]}, r"avg\.yaml: ner\.average: no trained model in .*m1"),
+])
+def test_average_stage_config_is_checked(tmp_path, ner, error):
+    import yaml
+
+    from pipeline.training.ner import train_ner
+
+    (tmp_path / "avg.yaml").write_text(yaml.safe_dump({"ner": ner}), encoding="utf-8")
+    with pytest.raises((ValueError, FileNotFoundError), match=error):
+        train_ner(tmp_path / "avg.yaml", tmp_path / "out")
+
+
 def test_name_lists_are_lists_of_the_given_names():
     from pipeline.training.ner import name_lists
 

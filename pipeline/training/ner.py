@@ -768,7 +768,7 @@ def average_ner(cfg: dict[str, Any], output_dir: Path) -> dict[str, Any]:
                      for m in models}
     print(f"[train_ner] dev ents_f: average {ner_dev['ents_f']:.4f}, models {parts_dev}", flush=True)
     ner_dev = {k: v for k, v in ner_dev.items() if k.startswith("ents_")}
-    meta_path = output_dir / "ner" / "meta.json"  # the first model's, with its dev scores
+    meta_path = output_dir / "ner" / "meta.json"  # the first model's: give it the average's scores
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["performance"] = ner_dev
     meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
