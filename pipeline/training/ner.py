@@ -64,17 +64,20 @@ def load_config(config_path: str | Path) -> dict[str, Any]:
             cfg[key].update(val)
         else:
             cfg[key] = val
-    base = config_path.parent
+
+    def resolve(path: str) -> str:  # a model directory, relative to the config's folder
+        return str((config_path.parent / path).resolve())
+
     if cfg["ner"].get("source"):
-        cfg["ner"]["source"] = str((base / cfg["ner"]["source"]).resolve())
+        cfg["ner"]["source"] = resolve(cfg["ner"]["source"])
     if cfg["ner"].get("average"):
-        cfg["ner"]["average"] = [str((base / m).resolve()) for m in cfg["ner"]["average"]]
+        cfg["ner"]["average"] = [resolve(m) for m in cfg["ner"]["average"]]
     for part in ("train", "eval"):
         for item in cfg[part]:
             p = Path(item["path"])
-            item["path"] = str(p if p.is_absolute() else (base / p).resolve())
+            item["path"] = str(p if p.is_absolute() else (config_path.parent / p).resolve())
             if item.get("missing_predicted"):
-                item["missing_predicted"] = str((base / item["missing_predicted"]).resolve())
+                item["missing_predicted"] = resolve(item["missing_predicted"])
     cfg["_config_path"] = str(config_path)
     return cfg
 
@@ -177,11 +180,7 @@ def _predicted_spans(model_dir: str, texts: list[str]) -> list[list[tuple[int, i
     """Entity spans a trained model (a ``train_ner`` output directory) finds in ``texts``."""
     from pipeline.backends.spacy_ner import SpacyNerBackend
 
-    backend = SpacyNerBackend(model_dir)
-    out: list[list[tuple[int, int, str]]] = []
-    for i in range(0, len(texts), 256):
-        out.extend(backend.tag(texts[i:i + 256]))
-    return out
+    return SpacyNerBackend(model_dir).tag(texts)
 
 
 # frames and separators of the synthetic name lists (see name_lists)
@@ -623,6 +622,13 @@ def _reproduce_earlier_stages(scores: dict[str, Any], root: Path) -> list[str]:
         [f"# stage {len(cmds) + 1}"] if cmds else [])
 
 
+def _copy_over(src: Path, dst: Path) -> None:
+    """Copy the directory ``src`` to ``dst``, replacing what was there."""
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst)
+
+
 def _dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -662,9 +668,7 @@ def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]
             work, work / "ner-out", "ner", work / "ner-dev.spacy", "ents_f")
         ner_minutes = (time.time() - t0) / 60
         ner_meta = json.loads((best / "meta.json").read_text(encoding="utf-8"))
-        if (output_dir / "ner").exists():
-            shutil.rmtree(output_dir / "ner")
-        shutil.copytree(best, output_dir / "ner")
+        _copy_over(best, output_dir / "ner")
 
         # ---- org type classifier -----------------------------------------
         org_train, org_dev, org_stats = build_orgtype_data(cfg)
@@ -681,9 +685,7 @@ def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]
             work, work / "org-out", "orgtype")
         org_minutes = (time.time() - t0) / 60
         org_meta = json.loads((obest / "meta.json").read_text(encoding="utf-8"))
-        if (output_dir / "orgtype").exists():
-            shutil.rmtree(output_dir / "orgtype")
-        shutil.copytree(obest, output_dir / "orgtype")
+        _copy_over(obest, output_dir / "orgtype")
 
     for sub in ("ner", "orgtype"):
         _tidy_meta(output_dir / sub, sub)
@@ -755,9 +757,7 @@ def average_ner(cfg: dict[str, Any], output_dir: Path) -> dict[str, Any]:
         if not (Path(m) / "ner" / "config.cfg").exists():
             raise FileNotFoundError(f"{cfg['_config_path']}: ner.average: no trained model in {m}")
     average_weights(models, weights, output_dir)
-    if (output_dir / "orgtype").exists():
-        shutil.rmtree(output_dir / "orgtype")
-    shutil.copytree(Path(models[0]) / "orgtype", output_dir / "orgtype")
+    _copy_over(Path(models[0]) / "orgtype", output_dir / "orgtype")
     with tempfile.TemporaryDirectory(prefix="zh-ner-") as tmp:
         nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
         _, dev_docs, data_stats = build_ner_data(cfg, nlp)
