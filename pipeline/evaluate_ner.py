@@ -184,12 +184,19 @@ def evaluate_ner(dataset: str, path: str | Path, backend: str = "spacy",
     if dataset not in corpora.LABEL_MAPS:
         raise ValueError(f"unknown dataset {dataset!r}; expected one of: {', '.join(DATASETS)}")
     options = dict(backend_options or {})
+    impl = registry.get("ner_backends", backend)(**options)
+    return evaluate_tagger(dataset, path, impl, name=getattr(impl, "name", backend),
+                           options=options, limit=limit, batch_size=batch_size)
+
+
+def evaluate_tagger(dataset: str, path: str | Path, tagger, *, name: str = "", options: dict | None = None,
+                    limit: int | None = None, batch_size: int = 64) -> NerReport:
+    """:func:`evaluate_ner` for a tagger object already built (anything with ``tag(texts)``)."""
     sents = []
     for i, sent in enumerate(corpora.load_mapped(dataset, path)):
         if limit is not None and i >= limit:
             break
         sents.append(sent)
-    impl = registry.get("ner_backends", backend)(**options)
     texts = [s.text for s in sents]
     preds: list[list[Span]] = []
     seconds = 0.0
@@ -197,18 +204,18 @@ def evaluate_ner(dataset: str, path: str | Path, backend: str = "spacy",
     for i in range(0, len(texts), step):
         chunk = texts[i:i + step]
         t0 = time.perf_counter()
-        out = impl.tag(chunk)
+        out = tagger.tag(chunk)
         seconds += time.perf_counter() - t0
         if len(out) != len(chunk):
-            raise RuntimeError(f"backend {backend!r} returned {len(out)} results for {len(chunk)} texts")
+            raise RuntimeError(f"backend {name!r} returned {len(out)} results for {len(chunk)} texts")
         preds.extend(list(o) for o in out)
     per_type, coarse = evaluate_spans(dataset, [s.spans for s in sents], preds)
     return NerReport(
-        dataset=dataset, backend=getattr(impl, "name", backend),
+        dataset=dataset, backend=name,
         per_type=per_type, micro=micro(per_type),
         coarse_per_type=coarse, coarse_micro=micro(coarse),
         sentences=len(sents), characters=sum(len(t) for t in texts), seconds=seconds,
-        options={**options, "batch_size": step, **({"limit": limit} if limit is not None else {})},
+        options={**(options or {}), "batch_size": step, **({"limit": limit} if limit is not None else {})},
     )
 
 

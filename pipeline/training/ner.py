@@ -29,7 +29,6 @@ from typing import Any, Iterable
 import yaml
 
 from pipeline import corpora
-from pipeline.scoring import PRF
 
 NER_LABELS = ("PERSON", "PLACE", "ORG")
 ORG_TYPES = ("COMPANY", "GOV", "ORG")
@@ -858,47 +857,21 @@ def _tidy_meta(path: Path, sub: str) -> None:
 # ---------------------------------------------------------------------------
 def evaluate_backend_on(backend, dataset: str, path: str | Path, batch: int = 256,
                         limit: int = 0) -> dict[str, Any]:
-    """Strict span P/R/F1 of ``backend.tag`` on a corpus.
+    """Strict span P/R/F1 of ``backend.tag`` on a corpus, scored as ``extract eval-ner``
+    scores it (:func:`pipeline.evaluate_ner.evaluate_tagger`), in the form ``scores.json``
+    keeps: for corpora with a coarse ORG (MSRA, PD1998, ...) COMPANY/GOV/ORG predictions
+    all count as ORG; CLUENER's five types are scored as they are, plus ``org_any``
+    (organisation spans regardless of type)."""
+    from pipeline.evaluate_ner import evaluate_tagger
 
-    For corpora with a coarse ORG (MSRA, PD1998, ...) COMPANY/GOV/ORG
-    predictions all count as ORG.  For CLUENER the five types are scored as
-    they are, plus ``ORG_ANY`` (organisation spans regardless of type)."""
-    sents = list(corpora.load_mapped(dataset, path))
-    if limit:
-        sents = sents[:limit]
-    coarse = dataset in corpora.COARSE_ORG
-    per: dict[str, PRF] = {}
-    org_any = PRF()
-    t0 = time.perf_counter()
-    preds: list[list] = []
-    for i in range(0, len(sents), batch):
-        preds.extend(backend.tag([s.text for s in sents[i:i + batch]]))
-    secs = time.perf_counter() - t0
-    n_chars = sum(len(s.text) for s in sents)
-
-    def norm(spans):
-        return {(s, e, "ORG" if coarse and lab in ORG_TYPES else lab) for s, e, lab in spans}
-
-    for sent, pred in zip(sents, preds):
-        g, p = norm(sent.spans), norm(pred)
-        for lab in {x[2] for x in g | p}:
-            gl = {x for x in g if x[2] == lab}
-            pl = {x for x in p if x[2] == lab}
-            per.setdefault(lab, PRF())
-            per[lab] += PRF(len(gl & pl), len(pl - gl), len(gl - pl))
-        if not coarse:
-            go = {(s, e) for s, e, lab in g if lab in ORG_TYPES}
-            po = {(s, e) for s, e, lab in p if lab in ORG_TYPES}
-            org_any += PRF(len(go & po), len(po - go), len(go - po))
-    micro = PRF()
-    for v in per.values():
-        micro += v
-    out = {"dataset": dataset, "sentences": len(sents), "chars": n_chars,
-           "micro": micro.as_dict(),
-           "per_type": {k: per[k].as_dict() for k in sorted(per)},
-           "seconds": round(secs, 2), "chars_per_second": round(n_chars / secs) if secs else None}
-    if not coarse:
-        out["org_any"] = org_any.as_dict()
+    report = evaluate_tagger(dataset, path, backend, limit=limit or None, batch_size=batch)
+    out = {"dataset": dataset, "sentences": report.sentences, "chars": report.characters,
+           "micro": report.micro.as_dict(),
+           "per_type": {k: v.as_dict() for k, v in sorted(report.per_type.items())},
+           "seconds": round(report.seconds, 2),
+           "chars_per_second": round(report.chars_per_second) if report.seconds else None}
+    if report.fine:
+        out["org_any"] = report.coarse_per_type["ORG"].as_dict()
     return out
 
 
