@@ -185,13 +185,14 @@ def evaluate_ner(dataset: str, path: str | Path, backend: str = "spacy",
         raise ValueError(f"unknown dataset {dataset!r}; expected one of: {', '.join(DATASETS)}")
     options = dict(backend_options or {})
     impl = registry.get("ner_backends", backend)(**options)
-    return evaluate_tagger(dataset, path, impl, name=getattr(impl, "name", backend),
-                           options=options, limit=limit, batch_size=batch_size)
+    return evaluate_tagger(dataset, path, impl, options=options, limit=limit, batch_size=batch_size)
 
 
-def evaluate_tagger(dataset: str, path: str | Path, tagger, *, name: str = "", options: dict | None = None,
+def evaluate_tagger(dataset: str, path: str | Path, tagger, *, options: dict | None = None,
                     limit: int | None = None, batch_size: int = 64) -> NerReport:
-    """:func:`evaluate_ner` for a tagger object already built (anything with ``tag(texts)``)."""
+    """:func:`evaluate_ner` for a tagger object already built (anything with ``tag(texts)``;
+    its ``name`` names it in the report)."""
+    name = getattr(tagger, "name", type(tagger).__name__)
     sents = []
     for i, sent in enumerate(corpora.load_mapped(dataset, path)):
         if limit is not None and i >= limit:

@@ -136,6 +136,16 @@ def test_evaluate_ner_cluener_views(tmp_path, fake_backend):
     assert rep.headline == 1.0
     assert "any org type matches any org type" in format_report(rep)
 
+    # the training scorer (scores.json, model card) scores the same way
+    from pipeline.training.ner import evaluate_backend_on
+
+    scored = evaluate_backend_on(registry.get("ner_backends", "fake")(), "cluener", path)
+    assert scored["micro"] == rep.micro.as_dict()
+    assert list(scored["per_type"]) == ["COMPANY", "GOV", "ORG", "PERSON", "PLACE"]
+    assert scored["per_type"]["GOV"] == rep.per_type["GOV"].as_dict()
+    assert scored["org_any"] == rep.coarse_per_type["ORG"].as_dict()
+    assert (scored["org_any"]["tp"], scored["sentences"], scored["chars"]) == (2, 1, len(text))
+
 
 def test_evaluate_ner_unknown_names(tmp_path):
     with pytest.raises(ValueError):
