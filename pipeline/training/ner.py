@@ -559,15 +559,13 @@ def _pick_better(out: Path, dev_path: Path, score_key: str) -> Path:
     last, best = out / "model-last", out / "model-best"
     scores_last = _dev_scores(last, dev_path)
     s_last = float(scores_last.get(score_key) or 0.0)
-    meta = json.loads((best / "meta.json").read_text(encoding="utf-8"))
-    s_best = float(meta.get("performance", {}).get(score_key) or 0.0)
+    s_best = float(_read_meta(best).get("performance", {}).get(score_key) or 0.0)
     print(f"[train_ner] dev {score_key}: model-best {s_best:.4f}, model-last {s_last:.4f}", flush=True)
     if s_last > s_best:
-        meta_last = json.loads((last / "meta.json").read_text(encoding="utf-8"))
-        perf = meta_last.setdefault("performance", {})
-        perf.update({k: v for k, v in scores_last.items()
-                     if isinstance(v, float) and k.startswith(score_key.split("_")[0])})
-        (last / "meta.json").write_text(json.dumps(meta_last, indent=2), encoding="utf-8")
+        _update_meta(last, performance={
+            **_read_meta(last).get("performance", {}),
+            **{k: v for k, v in scores_last.items()
+               if isinstance(v, float) and k.startswith(score_key.split("_")[0])}})
         return last
     return best
 
@@ -666,7 +664,7 @@ def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]
             ner_spacy_config(cfg["ner"], seed, work / "ner-train.spacy", work / "ner-dev.spacy"),
             work, work / "ner-out", "ner", work / "ner-dev.spacy", "ents_f")
         ner_minutes = (time.time() - t0) / 60
-        ner_meta = json.loads((best / "meta.json").read_text(encoding="utf-8"))
+        ner_meta = _read_meta(best)
         _copy_over(best, output_dir / "ner")
 
         # ---- org type classifier -----------------------------------------
@@ -683,7 +681,7 @@ def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]
             orgtype_spacy_config(cfg["orgtype"], seed, work / "org-train.spacy", work / "org-dev.spacy"),
             work, work / "org-out", "orgtype")
         org_minutes = (time.time() - t0) / 60
-        org_meta = json.loads((obest / "meta.json").read_text(encoding="utf-8"))
+        org_meta = _read_meta(obest)
         _copy_over(obest, output_dir / "orgtype")
 
     for sub in ("ner", "orgtype"):
@@ -767,10 +765,7 @@ def average_ner(cfg: dict[str, Any], output_dir: Path) -> dict[str, Any]:
                      for m in models}
     print(f"[train_ner] dev ents_f: average {ner_dev['ents_f']:.4f}, models {parts_dev}", flush=True)
     ner_dev = {k: v for k, v in ner_dev.items() if k.startswith("ents_")}
-    meta_path = output_dir / "ner" / "meta.json"  # the first model's: give it the average's scores
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta["performance"] = ner_dev
-    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _update_meta(output_dir / "ner", performance=ner_dev)  # was the first model's
     prune_strings(output_dir / "ner")
     first = json.loads((Path(models[0]) / "scores.json").read_text(encoding="utf-8"))
     scores = {
@@ -821,8 +816,7 @@ def rescore(config_path: str | Path, output_dir: str | Path, notes: str = "") ->
     cfg = load_config(config_path)
     output_dir = Path(output_dir).resolve()
     scores = json.loads((output_dir / "scores.json").read_text(encoding="utf-8"))
-    meta = json.loads((output_dir / "ner" / "meta.json").read_text(encoding="utf-8"))
-    scores["ner_dev"] = meta.get("performance", {})
+    scores["ner_dev"] = _read_meta(output_dir / "ner").get("performance", {})
     if notes:
         scores["notes"] = notes
     scores["evaluation"].update(_measure(sn.SpacyNerBackend(output_dir), cfg, "rescore"))
@@ -841,15 +835,24 @@ def prune_strings(model_dir: str | Path) -> int:
     return len(kept)
 
 
+def _read_meta(model_dir: Path) -> dict[str, Any]:
+    """A spaCy pipeline directory's ``meta.json``."""
+    return json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+
+
+def _update_meta(model_dir: Path, **fields: Any) -> None:
+    """Set top-level ``fields`` in a spaCy pipeline directory's ``meta.json``."""
+    meta = {**_read_meta(model_dir), **fields}
+    (model_dir / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
+
+
 def _tidy_meta(path: Path, sub: str) -> None:
-    meta_path = path / "meta.json"
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta.update({"name": f"ner_zh_{sub}", "version": "0.1.0",
-                 "description": "zh-extract character-level NER" if sub == "ner"
-                 else "zh-extract organisation type classifier (COMPANY/GOV/ORG)",
-                 "license": "research use (trained on MSRA / CLUENER2020, see MODEL_CARD.md)",
-                 "author": "zh-extract"})
-    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _update_meta(path, name=f"ner_zh_{sub}", version="0.1.0",
+                 description=("zh-extract character-level NER" if sub == "ner"
+                              else "zh-extract organisation type classifier (COMPANY/GOV/ORG)"),
+                 license="research use (trained on MSRA / CLUENER2020, see MODEL_CARD.md)",
+                 author="zh-extract")
 
 
 # ---------------------------------------------------------------------------
