@@ -31,7 +31,8 @@ Rule candidates (tiers 2-6) are resolved together: the **longest span wins**,
 ties go to the higher tier, and nothing nests (a place inside an organisation
 name is part of that name).  Byline spans are always kept.  Model spans are
 added only where they do not overlap a rule span; a model organisation span may
-swallow gazetteer PLACE spans when it ends in a known organisation suffix.
+swallow gazetteer PLACE spans when it ends in a known organisation suffix that is
+not the start of a longer word (not ``…管理办`` of ``管理办法``).
 Finally the guideline exclusions drop ``青``, deictic words (``我市``, ``全市``,
 ``本报``, ``全国`` ...) and generic references (``链主企业``).
 
@@ -917,7 +918,10 @@ class EntityStage:
             if not clash:
                 out.append(m)
                 continue
-            if label in ORG_LABELS and any(t.endswith(suf) for suf in r.suffixes) and all(
+            # a model organisation may swallow gazetteer places, unless its suffix is the start
+            # of a longer word (…管理办 + 法: 办法 is no organisation's end)
+            if label in ORG_LABELS and any(t.endswith(suf) for suf in r.suffixes) and \
+                    text[e - 1:e + 1] not in common_words() and all(
                     c.start >= s and c.end <= e and c.label == "PLACE" and c.method.startswith("gazetteer")
                     for c in clash):
                 out = [c for c in out if c not in clash] + [m]

@@ -221,6 +221,17 @@ def test_model_spans_merged_below_rules():
     assert not any(t == "我市" for t, _, _ in got)
 
 
+def test_model_organisation_swallows_places_only_at_a_word_end():
+    """A model organisation ending in a suffix replaces the gazetteer place inside it, but not
+    when the suffix runs on into a word (管理办 + 法 = 办法: a law title, not an office)."""
+    text = "青岛市政府办发布《青岛市旅游管理办法》。"
+    spans = {"青岛市政府办": "GOV", "青岛市旅游管理办": "GOV"}
+    e, _ = extract_entities(text, backend="fake", backend_options={"spans": spans})
+    got = {(x.start, x.text, x.label) for x in e}
+    assert (0, "青岛市政府办", "GOV") in got
+    assert (9, "青岛市", "PLACE") in got and not any(t == "青岛市旅游管理办" for _, t, _ in got)
+
+
 def test_settings_validation():
     with pytest.raises(ValidationError):
         EntityStage.Settings(backend="nope")

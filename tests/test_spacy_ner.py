@@ -445,8 +445,7 @@ def test_name_lists_option_adds_training_docs_from_train_names_only(tmp_path):
 
 
 TRAINING_CONFIGS = ["train-ner.yaml", "train-ner-stage1.yaml", "train-ner-stage2.yaml",
-                    "train-ner-stage3a.yaml", "train-ner-stage3b.yaml", "train-ner-stage3c.yaml",
-                    "train-ner-stage2b.yaml", "train-ner-stage3d.yaml"]
+                    "train-ner-stage2b.yaml"]
 
 
 @pytest.mark.parametrize("name", TRAINING_CONFIGS)
