@@ -152,21 +152,27 @@ def eval_(
 @app.command("eval-ner")
 def eval_ner(
     path: Path = typer.Argument(..., help="Corpus file (e.g. ../shared/datasets/msra/test.bio)."),
-    dataset: str = typer.Option(..., "--dataset", help="Corpus format: msra, pd1998, cluener, weibo, resume."),
+    dataset: str = typer.Option(..., "--dataset", help="Corpus format: msra, pd1998, cluener, weibo, resume, literature."),
     backend: List[str] = typer.Option(["spacy"], "--backend", help="NER backend(s): spacy, lac, jieba, none (repeatable)."),
+    pipeline: bool = typer.Option(False, "--pipeline", help="Also score the whole entity stage (rules, gazetteers, "
+                                  "merge) with each backend, beside the backend alone."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N sentences."),
     json_file: Optional[Path] = typer.Option(None, "--json", help="Write the numbers as JSON."),
 ):
     """Score NER backends on a public annotated corpus: strict span P/R/F1 per type, and chars/s."""
-    from .evaluate_ner import evaluate_ner, format_report
+    from .evaluate_ner import DATASETS, evaluate_ner, evaluate_pipeline, format_report
 
     if not path.exists():
         _die(f"{path}: no such file", 2)
+    if dataset not in DATASETS:
+        _die(f"unknown dataset {dataset!r}; expected one of: {', '.join(DATASETS)}", 2)
     results = {}
     for name in backend:
-        report = evaluate_ner(dataset, path, backend=name, limit=limit)
-        typer.echo(format_report(report))
-        results[name] = report.to_dict()
+        reports = evaluate_pipeline(dataset, path, backend=name, limit=limit) if pipeline \
+            else (evaluate_ner(dataset, path, backend=name, limit=limit),)
+        for key, report in zip((name, f"pipeline:{name}"), reports):
+            typer.echo(format_report(report))
+            results[key] = report.to_dict()
     if json_file:
         json_file.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
 

@@ -28,12 +28,14 @@ LABEL_MAPS: dict[str, dict[str, str]] = {
     "pd1998": {"PER": "PERSON", "LOC": "PLACE", "ORG": "ORG"},
     "weibo": {"PER.NAM": "PERSON", "LOC.NAM": "PLACE", "GPE.NAM": "PLACE", "ORG.NAM": "ORG"},
     "resume": {"NAME": "PERSON", "LOC": "PLACE", "ORG": "ORG"},
+    # Xu et al. 2017 literature NER: names and nominal mentions share these types in the BIO files
+    "literature": {"Person": "PERSON", "Location": "PLACE", "Organization": "ORG"},
     "cluener": {"name": "PERSON", "address": "PLACE", "company": "COMPANY",
                 "government": "GOV", "organization": "ORG"},
 }
 
 # datasets whose ORG does not distinguish company / government / other
-COARSE_ORG = {"msra", "pd1998", "weibo", "resume"}
+COARSE_ORG = {"msra", "pd1998", "weibo", "resume", "literature"}
 
 
 def map_label(dataset: str, label: str) -> str | None:
@@ -76,7 +78,7 @@ def _spans_from_tags(chars: list[str], tags: list[str]) -> AnnotatedSentence:
 
 def read_bio(path: str | Path, dataset: str = "msra") -> Iterator[AnnotatedSentence]:
     """MSRA (``char<TAB>tag``), PD1998 (``char tag``), Weibo (``char+segpos<TAB>tag``),
-    Resume (``char tag`` with BMES)."""
+    Resume (``char tag`` with BMES), literature (``char B_Person``: ``_`` for ``-``)."""
 
     def split(line: str) -> tuple[str, str]:
         if "\t" in line:
@@ -85,7 +87,10 @@ def read_bio(path: str | Path, dataset: str = "msra") -> Iterator[AnnotatedSente
             ch, tag = line.rsplit(" ", 1)
         if dataset == "weibo" and len(ch) > 1:
             ch = ch[0]
-        return ch[:1] or " ", tag.strip()
+        tag = tag.strip()
+        if dataset == "literature":
+            tag = tag.replace("_", "-", 1)
+        return ch[:1] or " ", tag
 
     for sent in _tagged_lines(Path(path), split):
         chars = [c for c, _ in sent]
@@ -108,9 +113,47 @@ def read_cluener(path: str | Path) -> Iterator[AnnotatedSentence]:
             yield AnnotatedSentence(row["text"], sorted(spans))
 
 
+def _literature_nominals(folder: Path) -> frozenset[str]:
+    """Texts the literature corpus's brat files mark more often as a nominal or pronoun
+    mention than as a name (``母亲``, ``我``)."""
+    from collections import Counter
+
+    names: Counter = Counter()
+    other: Counter = Counter()
+    for ann in sorted(folder.glob("*.ann")):
+        for line in ann.read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) < 3 or not parts[0].startswith("T"):
+                continue
+            kind = parts[1].split(" ", 1)[0]
+            (names if kind.endswith("-Name") else other)[parts[2]] += 1
+    return frozenset(t for t, n in other.items() if n > names[t])
+
+
+def read_literature(path: str | Path) -> Iterator[AnnotatedSentence]:
+    """Literature NER (BIO, ``人 B_Person``), names only.
+
+    The BIO files mix names with nominal and pronoun mentions under one type.  The
+    corpus's training annotations (``brat_training/`` beside the file) tell them
+    apart (``Person-Name`` / ``Person-Nominal`` / ``Person-Pronoun``), so a gold span
+    whose text they mark more often as nominal or pronoun than as a name is dropped, and
+    so is a one-character span (``里``, ``上``: locative words, never names here).  Without
+    that folder only the one-character spans are dropped.
+    """
+    path = Path(path)
+    brat = path.parent / "brat_training"
+    nominals = _literature_nominals(brat) if brat.is_dir() else frozenset()
+    for sent in read_bio(path, "literature"):
+        sent.spans = [sp for sp in sent.spans
+                      if sp[1] - sp[0] > 1 and sent.text[sp[0]:sp[1]] not in nominals]
+        yield sent
+
+
 def load(dataset: str, path: str | Path) -> Iterator[AnnotatedSentence]:
     if dataset == "cluener":
         return read_cluener(path)
+    if dataset == "literature":
+        return read_literature(path)
     if dataset in LABEL_MAPS:
         return read_bio(path, dataset)
     raise ValueError(f"unknown dataset {dataset!r}; expected one of: {', '.join(sorted(LABEL_MAPS))}")

@@ -1,6 +1,7 @@
 """Scoring extraction output against gold files, exactly as ``data/gold/GUIDELINES.md`` states.
 
-- Entities: strict span+label precision/recall/F1, per label and micro-averaged.
+- Entities: strict span+label precision/recall/F1, per label and micro-averaged; and
+  coarse (COMPANY, GOV and ORG one label), the PER/LOC/ORG view public NER sets use.
 - Officials: (person, title) pairs, names compared without white space; a predicted
   title matches when it equals the gold title or one contains the other.
 - Facts: a prediction matches a gold fact when the spans overlap and value
@@ -76,8 +77,16 @@ def nospace(s: str | None) -> str:
 class EntityScore:
     per_label: dict[str, PRF] = field(default_factory=dict)
     micro: PRF = field(default_factory=PRF)
+    coarse: PRF = field(default_factory=PRF)  # COMPANY, GOV and ORG all count as one ORG label
     false_positives: list[dict] = field(default_factory=list)
     false_negatives: list[dict] = field(default_factory=list)
+
+
+ORG_LABELS = frozenset({"COMPANY", "GOV", "ORG"})
+
+
+def _coarse(label: str) -> str:
+    return "ORG" if label in ORG_LABELS else label
 
 
 def score_entities(gold: Iterable[dict], pred: Iterable[dict], labels: Iterable[str] = LABELS) -> EntityScore:
@@ -96,6 +105,9 @@ def score_entities(gold: Iterable[dict], pred: Iterable[dict], labels: Iterable[
             out.false_negatives.append(g[key])
     for prf in out.per_label.values():
         out.micro += prf
+    gc = {(s, e, _coarse(lab)) for s, e, lab in g}
+    pc = {(s, e, _coarse(lab)) for s, e, lab in p}
+    out.coarse = PRF(len(gc & pc), len(pc - gc), len(gc - pc))
     out.false_positives.sort(key=lambda r: r["start"])
     out.false_negatives.sort(key=lambda r: r["start"])
     return out
@@ -242,7 +254,8 @@ class EvalReport:
             m[f"entities.{label}.precision"] = prf.precision
             m[f"entities.{label}.recall"] = prf.recall
             m[f"entities.{label}.f1"] = prf.f1
-        for name, prf in (("entities.micro", self.entities.micro), ("officials", self.officials.prf),
+        for name, prf in (("entities.micro", self.entities.micro), ("entities.coarse", self.entities.coarse),
+                          ("officials", self.officials.prf),
                           ("facts", self.facts.prf)):
             m[f"{name}.precision"] = prf.precision
             m[f"{name}.recall"] = prf.recall
@@ -265,6 +278,8 @@ class EvalReport:
         for label, prf in sorted(self.entities.per_label.items()):
             rows.append((f"entities {label}", *_fmt(prf), str(prf.tp + prf.fn)))
         rows.append(("entities micro", *_fmt(self.entities.micro), str(self.entities.micro.tp + self.entities.micro.fn)))
+        rows.append(("entities coarse (any org type = ORG)", *_fmt(self.entities.coarse),
+                     str(self.entities.coarse.tp + self.entities.coarse.fn)))
         rows.append(("officials (person, title)", *_fmt(self.officials.prf), str(self.officials.prf.tp + self.officials.prf.fn)))
         rows.append(("facts", *_fmt(self.facts.prf), str(self.facts.prf.tp + self.facts.prf.fn)))
         n = len(self.facts.matched)
@@ -353,6 +368,7 @@ def score_output(out_dir: str | Path, golds: list[Gold]) -> EvalReport:
             e_all.per_label.setdefault(lab, PRF())
             e_all.per_label[lab] += prf
         e_all.micro += e.micro
+        e_all.coarse += e.coarse
         e_all.false_positives += e.false_positives
         e_all.false_negatives += e.false_negatives
         o = score_officials(gold.officials, recs(offs))

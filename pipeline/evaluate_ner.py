@@ -66,7 +66,7 @@ from pipeline.scoring import PRF
 ORG_TYPES = frozenset({"COMPANY", "GOV", "ORG"})
 FINE_TYPES = ("COMPANY", "GOV", "ORG", "PERSON", "PLACE")
 COARSE_TYPES = ("PERSON", "PLACE", "ORG")
-DATASETS = ("msra", "pd1998", "cluener", "weibo", "resume")
+DATASETS = ("msra", "pd1998", "cluener", "weibo", "resume", "literature")
 
 
 def coarse_label(label: str) -> str:
@@ -188,16 +188,35 @@ def evaluate_ner(dataset: str, path: str | Path, backend: str = "spacy",
     return evaluate_tagger(dataset, path, impl, options=options, limit=limit, batch_size=batch_size)
 
 
-def evaluate_tagger(dataset: str, path: str | Path, tagger, *, options: dict | None = None,
-                    limit: int | None = None, batch_size: int = 64) -> NerReport:
-    """:func:`evaluate_ner` for a tagger object already built (anything with ``tag(texts)``;
-    its ``name`` names it in the report)."""
-    name = getattr(tagger, "name", type(tagger).__name__)
+def _sentences(dataset: str, path: str | Path, limit: int | None) -> list[corpora.AnnotatedSentence]:
+    if dataset not in corpora.LABEL_MAPS:
+        raise ValueError(f"unknown dataset {dataset!r}; expected one of: {', '.join(DATASETS)}")
     sents = []
     for i, sent in enumerate(corpora.load_mapped(dataset, path)):
         if limit is not None and i >= limit:
             break
         sents.append(sent)
+    return sents
+
+
+def _report(dataset: str, name: str, sents: list, preds: list[list[Span]], seconds: float,
+            options: dict) -> NerReport:
+    per_type, coarse = evaluate_spans(dataset, [s.spans for s in sents], preds)
+    return NerReport(
+        dataset=dataset, backend=name,
+        per_type=per_type, micro=micro(per_type),
+        coarse_per_type=coarse, coarse_micro=micro(coarse),
+        sentences=len(sents), characters=sum(len(s.text) for s in sents), seconds=seconds,
+        options=options,
+    )
+
+
+def evaluate_tagger(dataset: str, path: str | Path, tagger, *, options: dict | None = None,
+                    limit: int | None = None, batch_size: int = 64) -> NerReport:
+    """:func:`evaluate_ner` for a tagger object already built (anything with ``tag(texts)``;
+    its ``name`` names it in the report)."""
+    name = getattr(tagger, "name", type(tagger).__name__)
+    sents = _sentences(dataset, path, limit)
     texts = [s.text for s in sents]
     preds: list[list[Span]] = []
     seconds = 0.0
@@ -210,14 +229,50 @@ def evaluate_tagger(dataset: str, path: str | Path, tagger, *, options: dict | N
         if len(out) != len(chunk):
             raise RuntimeError(f"backend {name!r} returned {len(out)} results for {len(chunk)} texts")
         preds.extend(list(o) for o in out)
-    per_type, coarse = evaluate_spans(dataset, [s.spans for s in sents], preds)
-    return NerReport(
-        dataset=dataset, backend=name,
-        per_type=per_type, micro=micro(per_type),
-        coarse_per_type=coarse, coarse_micro=micro(coarse),
-        sentences=len(sents), characters=sum(len(t) for t in texts), seconds=seconds,
-        options={**(options or {}), "batch_size": step, **({"limit": limit} if limit is not None else {})},
-    )
+    return _report(dataset, name, sents, preds, seconds,
+                   {**(options or {}), "batch_size": step, **({"limit": limit} if limit is not None else {})})
+
+
+def evaluate_pipeline(dataset: str, path: str | Path, backend: str = "spacy", *,
+                      settings: dict | None = None, limit: int | None = None,
+                      batch_size: int = 64) -> tuple[NerReport, NerReport]:
+    """The whole entity stage (rules, gazetteers, merge with ``backend``) on a public corpus.
+
+    Returns ``(backend_alone, pipeline)`` from one pass: the backend tags each batch once,
+    its spans are scored as they are and, merged by :class:`~pipeline.entities.EntityStage`
+    with the rules, as the pipeline's.  Each corpus sentence is one document.
+    ``settings`` are ``entities:`` config keys (e.g. ``{"propagate_names": False}``) for
+    ablations.  The pipeline's time includes the backend's.
+    """
+    from pipeline.entities import EntityStage
+    from pipeline.records import Document
+    from pipeline.stage import RunContext
+
+    settings = dict(settings or {})
+    stage = EntityStage(EntityStage.Settings(backend=backend, officials=False, **settings), RunContext())
+    use_model = stage.settings.use_model and backend != "none"
+    sents = _sentences(dataset, path, limit)
+    texts = [s.text for s in sents]
+    alone: list[list[Span]] = []
+    merged: list[list[Span]] = []
+    t_backend = t_rules = 0.0
+    step = max(1, int(batch_size))
+    for i in range(0, len(texts), step):
+        chunk = texts[i:i + step]
+        t0 = time.perf_counter()
+        spans = stage.backend.tag(chunk) if use_model else [[] for _ in chunk]
+        t1 = time.perf_counter()
+        for j, (text, sp) in enumerate(zip(chunk, spans)):
+            ents, _ = stage.extract(Document(doc_id=str(i + j), source=dataset, text=text), sp)
+            merged.append([(e.start, e.end, e.label) for e in ents])
+            alone.append(list(sp))
+        t_backend += t1 - t0
+        t_rules += time.perf_counter() - t1
+    options = {"batch_size": step, **({"limit": limit} if limit is not None else {})}
+    name = getattr(stage.backend, "name", backend)
+    return (_report(dataset, name, sents, alone, t_backend, options),
+            _report(dataset, f"pipeline({name})", sents, merged, t_backend + t_rules,
+                    {**options, **({"settings": settings} if settings else {})}))
 
 
 def _table(rows: dict[str, PRF], total: PRF, title: str) -> list[str]:

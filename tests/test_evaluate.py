@@ -33,6 +33,17 @@ def test_entities_exact_partial_wrong_label_duplicates_empty():
     assert score_entities([], pred).micro.precision == 0.0
 
 
+def test_coarse_entity_score_counts_any_organisation_type_as_org():
+    gold = [ent(0, 4, "COMPANY"), ent(5, 9, "GOV"), ent(10, 12, "PERSON"), ent(13, 15, "PLACE")]
+    pred = [ent(0, 4, "ORG"),      # org type wrong: a miss in the 5-label view, a hit coarse
+            ent(5, 9, "GOV"),
+            ent(10, 12, "ORG"),    # wrong coarse label too
+            ent(13, 15, "PLACE"), ent(13, 15, "PLACE")]
+    s = score_entities(gold, pred)
+    assert (s.micro.tp, s.micro.fp, s.micro.fn) == (2, 2, 2)
+    assert (s.coarse.tp, s.coarse.fp, s.coarse.fn) == (3, 1, 1)
+
+
 def test_officials_pairs_whitespace_and_containment():
     gold = [{"person": "王凯", "titles": ["青岛日报/观海新闻记者"]},
             {"person": "程守田", "titles": ["省委宣传部副部长", "省电影局局长"]}]

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from pipeline import registry
+from pipeline import corpora, registry
 from pipeline.backends.lac import align_words, trim_span
 from pipeline.evaluate_ner import (NerReport, evaluate_ner, evaluate_spans, format_report,
                                    micro, score_spans)
@@ -145,6 +145,43 @@ def test_evaluate_ner_cluener_views(tmp_path, fake_backend):
     assert scored["per_type"]["GOV"] == rep.per_type["GOV"].as_dict()
     assert scored["org_any"] == rep.coarse_per_type["ORG"].as_dict()
     assert (scored["org_any"]["tp"], scored["sentences"], scored["chars"]) == (2, 1, len(text))
+
+
+def test_literature_reader_keeps_names_only(tmp_path):
+    """BIO with ``_`` tags; nominal/pronoun mentions (by the corpus's brat annotations) and
+    one-character spans are not gold names."""
+    sent = "我和母亲去泰山见张三"
+    tags = ["B_Person", "O", "B_Person", "I_Person", "O", "B_Location", "I_Location", "O",
+            "B_Person", "I_Person"]
+    path = tmp_path / "ner_test.txt"
+    path.write_text("".join(f"{c} {t}\n" for c, t in zip(sent, tags)) + "\n", encoding="utf-8")
+    spans = list(corpora.load_mapped("literature", path))[0].spans
+    assert spans == [(2, 4, "PERSON"), (5, 7, "PLACE"), (8, 10, "PERSON")]
+    brat = tmp_path / "brat_training"
+    brat.mkdir()
+    (brat / "0.ann").write_text("T1\tPerson-Nominal 0 2\t母亲\nT2\tPerson-Name 3 5\t张三\n"
+                                "T3\tPerson-Nominal 6 8\t母亲\nT4\tPerson-Name 9 11\t母亲\n",
+                                encoding="utf-8")
+    spans = list(corpora.load_mapped("literature", path))[0].spans
+    assert spans == [(5, 7, "PLACE"), (8, 10, "PERSON")]
+
+
+def test_evaluate_pipeline_scores_backend_alone_and_whole_stage(tmp_path, fake_backend):
+    """One pass gives the backend's own spans and the entity stage's merge of them with the
+    rules; ablation settings reach the stage."""
+    from pipeline.evaluate_ner import evaluate_pipeline
+
+    s1 = "国家发展和改革委员会召开会议"
+    path = tmp_path / "test.bio"
+    path.write_text(_bio(s1, ["B-ORG"] + ["I-ORG"] * 9 + ["O"] * 4), encoding="utf-8")
+    fake_backend[s1] = [(2, 10, "ORG")]          # the backend alone gets the span wrong
+    alone, whole = evaluate_pipeline("msra", path, backend="fake")
+    assert (alone.micro.tp, alone.micro.fp, alone.micro.fn) == (0, 1, 1)
+    assert whole.backend == "pipeline(fake)" and whole.sentences == 1
+    assert (whole.micro.tp, whole.micro.fn) == (1, 0)   # the organisation-suffix rule finds it whole
+    assert whole.seconds >= alone.seconds
+    _, no_model = evaluate_pipeline("msra", path, backend="fake", settings={"use_model": False})
+    assert no_model.options["settings"] == {"use_model": False}
 
 
 def test_evaluate_ner_unknown_names(tmp_path):
