@@ -1,7 +1,9 @@
 # Two commands set everything up on a fresh machine:
 #   make run    create .venv, install the project, run configs/default.yaml on the bundled sample
-#   make test   install the test extras, run the accuracy gate and the whole test suite
+#   make test   install the test extras, run the accuracy gates (the sample page and the
+#               development set in ../shared/gold/dev) and the whole test suite
 PYTHON ?= python3
+DEV_GOLD ?= ../shared/gold/dev
 VENV   := .venv
 BIN    := $(VENV)/bin
 
@@ -28,6 +30,7 @@ run: install
 
 test: install-test
 	$(BIN)/extract eval configs/default.yaml --gold data/gold --baseline configs/accuracy-baseline.json
+	$(BIN)/extract eval configs/default.yaml --gold $(DEV_GOLD) --baseline configs/accuracy-baseline-dev.json
 	$(BIN)/python -m pytest -q
 
 clean:
