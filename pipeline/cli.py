@@ -222,41 +222,61 @@ def train_segmenter(
     typer.echo(json.dumps(scores, ensure_ascii=False, indent=2, default=str))
 
 
+# the readable columns of each table, shown by `extract show` unless --columns says otherwise
+SHOW_COLUMNS = {
+    "documents": ["doc_id", "title", "date", "reporters", "status"],
+    "sentences": ["sentence_index", "text"],
+    "tokens": ["sentence_index", "token_index", "text"],
+    "entities": ["text", "label", "canonical", "province", "city", "county"],
+    "officials": ["person", "titles", "orgs"],
+    "facts": ["text", "value", "unit", "kind", "subject", "entity", "time", "place"],
+    "errors": ["source", "stage", "error_type", "message"],
+}
+
+
 @app.command()
 def show(
     out_dir: Path = typer.Argument(..., help="Output folder of a run."),
     table: str = typer.Argument(..., help="Table name: documents, sentences, entities, officials, facts, errors, tokens."),
-    where: Optional[str] = typer.Option(None, "--where", help="pandas query, e.g. \"kind == 'money'\"."),
-    columns: Optional[str] = typer.Option(None, "--columns", "-c", help="Comma-separated columns to show."),
+    where: Optional[str] = typer.Option(None, "--where", help="SQL condition (DuckDB), e.g. \"kind = 'money' AND value > 1e9\"."),
+    order_by: Optional[str] = typer.Option(None, "--order-by", help="SQL ORDER BY list, e.g. \"value DESC\"."),
+    columns: Optional[str] = typer.Option(None, "--columns", "-c",
+                                          help="Comma-separated columns to show, or 'all' (default: the readable ones)."),
     limit: int = typer.Option(20, "--limit", "-n", help="Rows to show."),
 ):
-    """Print a table of a run's output as a readable terminal table."""
-    import pandas as pd
-    from rich.console import Console
-    from rich.table import Table
+    """Print a table of a run's output as a readable terminal table.
 
-    path = out_dir / table
-    if not path.is_dir():
-        _die(f"{path}: no such table (run `extract schema` for the table names)", 2)
-    df = pd.read_parquet(path)
-    if where:
-        try:
-            df = df.query(where)
-        except Exception as exc:  # noqa: BLE001 - user expression
-            _die(f"--where {where!r}: {exc}", 2)
-    if columns:
-        missing = [c for c in columns.split(",") if c not in df.columns]
+    --where and --order-by are SQL run read-only by DuckDB over the run's tables only
+    (no file or network access); data is printed as text, never as markup.
+    """
+    from .query import QueryError, select, table_folders
+
+    folders = table_folders(out_dir)
+    if table not in folders:
+        known = ", ".join(folders) or "none: not an output folder of `extract run`"
+        _die(f"{out_dir / table}: no such table (tables here: {known})", 2)
+    import pyarrow.parquet as pq
+
+    available = pq.ParquetDataset(folders[table]).schema.names
+    if columns and columns.strip() not in ("all", "*"):
+        wanted = [c.strip() for c in columns.split(",") if c.strip()]
+        missing = [c for c in wanted if c not in available]
         if missing:
-            _die(f"unknown column(s) {', '.join(missing)}; columns: {', '.join(df.columns)}", 2)
-        df = df[columns.split(",")]
-    elif "text" in df.columns and table == "documents":
-        df = df.drop(columns=["text"])
-    t = Table(title=f"{table}: {len(df)} rows" + (f" where {where}" if where else ""), show_lines=False)
-    for col in df.columns:
-        t.add_column(str(col), overflow="fold", max_width=40)
-    for row in df.head(limit).itertuples(index=False):
-        t.add_row(*[_cell(v) for v in row])
-    Console().print(t)
+            _die(f"unknown column(s) {', '.join(missing)}; columns: {', '.join(available)}", 2)
+    elif columns:
+        wanted = list(available)
+    else:
+        wanted = [c for c in SHOW_COLUMNS.get(table, available) if c in available] or list(available)
+    if limit < 0:
+        _die(f"--limit {limit}: must be 0 or more", 2)
+    try:
+        rows, count = select(out_dir, table, wanted, where=where, order_by=order_by, limit=limit)
+    except QueryError as exc:
+        _die(f"--where/--order-by: {exc}", 2)
+    title = f"{table}: {_rows(count)}" + (f" where {where}" if where else "")
+    if count > rows.num_rows:
+        title += f" (first {rows.num_rows}; --limit N for more)"
+    _print_arrow(title, rows, max_width=40)
 
 
 def _cell(v) -> str:
@@ -265,8 +285,74 @@ def _cell(v) -> str:
     if hasattr(v, "tolist"):
         v = v.tolist()
     if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:
+            return f"{int(v):,}"
         return f"{v:,.6g}"
+    if isinstance(v, list):
+        return ", ".join(_cell(x) for x in v)
     return str(v).replace("\n", "⏎")
+
+
+@app.command()
+def sql(
+    out_dir: Path = typer.Argument(..., help="Output folder of a run."),
+    query: str = typer.Argument(..., help="One SELECT statement; the run's tables are views: documents, facts ..."),
+    csv: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON lines (one object per row) instead of a table."),
+    limit: int = typer.Option(1000, "--limit", "-n", help="At most this many rows in the terminal table (CSV/JSON: all)."),
+):
+    """Run read-only SQL (DuckDB) over a run's tables.
+
+    Every table folder of OUT_DIR is a view of the same name (documents, sentences,
+    entities, officials, facts, errors ...). Only one SELECT statement is accepted, and
+    DuckDB's file and network access is off: the query sees the run's tables and nothing else.
+    """
+    from .query import QueryError, query as run_query, table_folders
+
+    if not table_folders(out_dir):
+        _die(f"{out_dir}: not an output folder of `extract run` (no tables)", 2)
+    if csv and json_:
+        _die("--csv and --json: choose one", 2)
+    try:
+        result = run_query(out_dir, query)
+    except QueryError as exc:
+        _die(f"sql: {exc}", 2)
+    if csv:
+        import pyarrow.csv as pacsv
+
+        buf = __import__("io").BytesIO()
+        pacsv.write_csv(result, buf)
+        sys.stdout.write(buf.getvalue().decode("utf-8"))
+        return
+    if json_:
+        for row in result.to_pylist():
+            sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        return
+    shown = result.slice(0, max(limit, 0))
+    title = _rows(result.num_rows) + (f" (first {shown.num_rows}; --limit N or --csv for all)"
+                                         if shown.num_rows < result.num_rows else "")
+    _print_arrow(title, shown, max_width=60)
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def _print_arrow(title: str, rows, max_width: int) -> None:
+    """A pyarrow Table as a rich table; every cell and the title are plain text, never markup."""
+    import pyarrow.types as pt
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(title=Text(title), show_lines=False)
+    for field in rows.schema:
+        numeric = pt.is_integer(field.type) or pt.is_floating(field.type) or pt.is_decimal(field.type)
+        t.add_column(Text(field.name), overflow="fold", max_width=max_width, no_wrap=numeric,
+                     justify="right" if numeric else "left")
+    for row in rows.to_pylist():
+        t.add_row(*[Text(_cell(v)) for v in row.values()])
+    Console().print(t)
 
 
 @app.command()

@@ -278,6 +278,10 @@ class RunCache:
 
     A re-run over the same inputs and config reads rows from here instead of
     processing again; an added or changed file is processed alone.
+
+    An entry is a folder of Parquet files, one per table, each with exactly the table's
+    schema (data only: nothing in the cache is ever executed).  An entry that is missing a
+    table, has another schema or does not read is a miss, and is recomputed and replaced.
     """
 
     def __init__(self, folder: Path, fingerprint: str, read: bool = True, write: bool = True):
@@ -285,35 +289,58 @@ class RunCache:
 
     def path(self, source: str, sha256: str) -> Path:
         key = hashlib.sha256(f"{source}\0{sha256}\0{self.fingerprint}\0{__version__}".encode()).hexdigest()[:32]
-        return self.folder / f"{key}.pkl.gz"
+        return self.folder / f"{key}.rows"
 
     def has(self, source: str, sha256: str | None) -> bool:
-        return bool(self.read and sha256 and self.path(source, sha256).is_file())
+        return bool(self.read and sha256 and (self.path(source, sha256) / "documents.parquet").is_file())
 
     def load(self, source: str, sha256: str | None) -> dict[str, list[dict]] | None:
-        import gzip
-        import pickle
+        import pyarrow.parquet as pq
+
+        from .schema import SCHEMAS, TABLES
 
         if not self.has(source, sha256):
             return None
+        entry = self.path(source, sha256)
+        rows: dict[str, list[dict]] = {}
         try:
-            with gzip.open(self.path(source, sha256), "rb") as fh:
-                return pickle.load(fh)
-        except Exception:  # noqa: BLE001 - a damaged cache entry is recomputed
+            for table in TABLES:
+                data = pq.read_table(entry / f"{table}.parquet")
+                if not data.schema.equals(SCHEMAS[table], check_metadata=False):
+                    return None
+                rows[table] = data.to_pylist()
+        except Exception:  # noqa: BLE001 - a missing or damaged cache entry is recomputed
             return None
+        if any(r.get("source") != source for table_rows in rows.values() for r in table_rows):
+            return None
+        return rows
 
     def store(self, source: str, sha256: str | None, rows: dict[str, list[dict]]) -> None:
-        import gzip
-        import pickle
+        import shutil
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from .schema import SCHEMAS, TABLES
 
         if not self.write or not sha256:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
         final = self.path(source, sha256)
-        tmp = final.with_suffix(f".tmp{os.getpid()}")
-        with gzip.open(tmp, "wb", compresslevel=3) as fh:
-            pickle.dump(rows, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, final)
+        tmp = final.with_name(f"{final.name}.tmp{os.getpid()}")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+            for table in TABLES:
+                data = pa.Table.from_pylist(rows.get(table, []), schema=SCHEMAS[table])
+                pq.write_table(data, tmp / f"{table}.parquet", compression="zstd")
+            if final.is_dir() and not final.is_symlink():
+                shutil.rmtree(final)
+            elif final.exists() or final.is_symlink():
+                final.unlink()
+            os.replace(tmp, final)
+        except OSError:  # the cache is an optimisation: a run never fails because it cannot be written
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _sha256(path: Path) -> str | None:

@@ -1,0 +1,216 @@
+"""Issue 18, "Must not happen": nothing from arguments or the cache is executed, a re-run
+never deletes what it did not write; `extract sql`, `extract show` print data as data."""
+import gzip
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.config import load_config
+from pipeline.runner import RunCache, _sha256, run
+from pipeline.schema import SCHEMAS
+
+GOOD = "青岛市政府发布通知。全市共有企业6835家，采购规模约170亿元。"
+
+
+def fake_output(out: Path) -> Path:
+    """A small output folder written directly (no pipeline run), with hostile text in it."""
+    rows = {
+        "documents": [{"doc_id": "d1", "source": "a.txt", "record": None, "article_index": 0, "title": "[red]标题[/red]",
+                       "text": "正文", "status": "ok", "reporters": ["[bold]王凯"]},
+                      {"doc_id": "d2", "source": "b.txt", "record": None, "article_index": 0, "title": "第二篇",
+                       "text": "正文二", "status": "ok", "reporters": []}],
+        "facts": [{"doc_id": "d1", "source": "a.txt", "start": 0, "end": 5, "text": "约170亿元", "value": 1.7e10,
+                   "unit": "元", "kind": "money", "subject": "[line 2]采购规模"},
+                  {"doc_id": "d2", "source": "b.txt", "start": 0, "end": 5, "text": "6835家", "value": 6835.0,
+                   "unit": "家", "kind": "count", "subject": "企业"}],
+        "entities": [{"entity_id": "e1", "doc_id": "d1", "source": "a.txt", "start": 0, "end": 2, "text": "青岛",
+                      "label": "PLACE", "canonical": "青岛市", "province": "山东省", "city": "青岛市"}],
+        "officials": [], "sentences": [], "errors": [],
+    }
+    for table, table_rows in rows.items():
+        (out / table).mkdir(parents=True)
+        pq.write_table(pa.Table.from_pylist(table_rows, schema=SCHEMAS[table]), out / table / "part-00000.parquet")
+    (out / "manifest.json").write_text("{}", encoding="utf-8")
+    return out
+
+
+def cli(*args):
+    return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "250"})
+
+
+# --------------------------------------------------------------------------- 1. --where never runs code
+
+@pytest.mark.parametrize("where", [
+    "@pd.io.common.os.system('touch {marker}')",
+    "@df.to_csv('{marker}')",
+    "__import__('os').system('touch {marker}')",
+    "kind = 'money'; COPY facts TO '{marker}'",
+])
+def test_show_where_never_executes_code(tmp_path, where):
+    out = fake_output(tmp_path / "out")
+    marker = tmp_path / "pwned"
+    result = cli("show", out, "facts", "--where", where.format(marker=marker))
+    assert result.exit_code == 2, result.output
+    assert not marker.exists()
+    assert "error:" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT * FROM read_text('/etc/hostname')",
+    "COPY facts TO '{marker}'",
+    "SELECT 1; COPY facts TO '{marker}'",
+    "ATTACH '{marker}' AS x",
+    "INSTALL httpfs",
+    "SET enable_external_access = true",
+    "SELECT * FROM glob('/etc/*')",
+    "CREATE TABLE t AS SELECT * FROM facts",
+    "SELECT * FROM '{out}/facts/part-00000.parquet'",
+])
+def test_sql_is_read_only_and_sees_only_the_tables(tmp_path, sql):
+    out = fake_output(tmp_path / "out")
+    marker = tmp_path / "pwned"
+    result = cli("sql", out, sql.format(marker=marker, out=out))
+    assert result.exit_code == 2, result.output
+    assert not marker.exists()
+    assert result.output.startswith("error: sql: ") and len(result.output.strip().splitlines()) == 1
+
+
+def test_sql_cannot_see_python_variables(tmp_path):
+    out = fake_output(tmp_path / "out")
+    result = cli("sql", out, "SELECT * FROM app")
+    assert result.exit_code == 2 and "app" in result.output
+
+
+def test_show_where_order_by_limit_are_sql(tmp_path):
+    out = fake_output(tmp_path / "out")
+    result = cli("show", out, "facts", "--where", "value > 1000 AND kind IN ('money', 'count')",
+                 "--order-by", "value", "--limit", "1")
+    assert result.exit_code == 0, result.output
+    assert "6835家" in result.output and "170亿" not in result.output
+    assert "2 rows" in result.output
+
+
+def test_sql_table_csv_and_json(tmp_path):
+    out = fake_output(tmp_path / "out")
+    q = "SELECT kind, count(*) AS n, sum(value) AS total FROM facts GROUP BY kind ORDER BY kind"
+    table = cli("sql", out, q)
+    assert table.exit_code == 0 and "money" in table.output and "17,000,000,000" in table.output
+    csv = cli("sql", out, q, "--csv")
+    assert csv.output.splitlines() == ['"kind","n","total"', '"count",1,6835', '"money",1,1.7e+10']
+    lines = cli("sql", out, q, "--json").output.splitlines()
+    assert [json.loads(x) for x in lines] == [{"kind": "count", "n": 1, "total": 6835.0},
+                                              {"kind": "money", "n": 1, "total": 1.7e10}]
+
+
+def test_sql_on_a_folder_that_is_not_an_output(tmp_path):
+    result = cli("sql", tmp_path, "SELECT 1")
+    assert result.exit_code == 2 and "not an output folder" in result.output
+
+
+# --------------------------------------------------------------------------- show prints text as text
+
+def test_show_prints_markup_in_data_literally(tmp_path):
+    out = fake_output(tmp_path / "out")
+    docs = cli("show", out, "documents")
+    assert docs.exit_code == 0, docs.output
+    assert "[red]标题[/red]" in docs.output and "[bold]王凯" in docs.output
+    facts = cli("show", out, "facts", "--where", "subject LIKE '[%'", "--columns", "subject")
+    assert facts.exit_code == 0, facts.output
+    assert "[line 2]" in facts.output and "LIKE '[%'" in facts.output and "1 row " in facts.output
+
+
+def test_show_default_columns_are_the_readable_ones_and_columns_selects(tmp_path):
+    out = fake_output(tmp_path / "out")
+    default = cli("show", out, "facts").output
+    header = next(line for line in default.splitlines() if "text" in line and "kind" in line)
+    assert "subject" in header and "source" not in header and "value_low" not in header
+    chosen = cli("show", out, "facts", "--columns", "source,value_low")
+    assert chosen.exit_code == 0 and "a.txt" in chosen.output and "kind" not in chosen.output
+    everything = cli("show", out, "entities", "--columns", "all")
+    assert "entity_id" in everything.output
+    bad = cli("show", out, "facts", "--columns", "nope")
+    assert bad.exit_code == 2 and "unknown column(s) nope" in bad.output
+    missing = cli("show", out, "nosuch")
+    assert missing.exit_code == 2 and "no such table" in missing.output
+
+
+# --------------------------------------------------------------------------- 2. the cache is never executed
+
+class _Evil:
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def _config(tmp_path, **run_settings):
+    return load_config(data={"stages": ["layout", "segment", "entities", "facts"], "input": {"paths": ["in"]},
+                             "entities": {"backend": "none"}, "output": {"dir": "out"},
+                             "run": {"batch_size": 1, **run_settings}}, base_dir=tmp_path)
+
+
+def test_a_planted_cache_entry_is_never_executed_and_is_a_miss(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(GOOD, encoding="utf-8")
+    cfg = _config(tmp_path)
+    first = run(cfg, progress=False)
+    assert first.cached_inputs == 0
+    expected = pq.read_table(tmp_path / "out" / "facts").to_pylist()
+    marker = tmp_path / "pwned"
+    cache = RunCache(tmp_path / ".out.cache", cfg.fingerprint())
+    source = next(iter(json.loads((tmp_path / "out" / "manifest.json").read_text())["inputs"]))["source"]
+    entry = cache.path(source, _sha256(tmp_path / "in" / "a.txt"))
+    # plant a pickle where the entry is, and where the old pickle cache kept it
+    for target in (entry, entry.with_name(entry.name.split(".")[0] + ".pkl.gz")):
+        if target.is_dir():
+            import shutil
+
+            shutil.rmtree(target)
+        with gzip.open(target, "wb") as fh:
+            pickle.dump(_Evil(marker), fh)
+    again = run(_config(tmp_path), progress=False)
+    assert not marker.exists()
+    assert again.cached_inputs == 0  # the planted entry is a miss: recomputed
+    assert pq.read_table(tmp_path / "out" / "facts").to_pylist() == expected
+    assert run(_config(tmp_path), progress=False).cached_inputs == 1  # and replaced by a good entry
+
+
+def test_a_damaged_cache_entry_is_a_miss(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(GOOD, encoding="utf-8")
+    run(_config(tmp_path), progress=False)
+    expected = pq.read_table(tmp_path / "out" / "facts").to_pylist()
+    [entry] = [p for p in (tmp_path / ".out.cache").iterdir() if p.is_dir()]
+    marker = tmp_path / "pwned"
+    (entry / "facts.parquet").write_bytes(pickle.dumps(_Evil(marker)))
+    assert run(_config(tmp_path), progress=False).cached_inputs == 0
+    assert not marker.exists()
+    assert pq.read_table(tmp_path / "out" / "facts").to_pylist() == expected
+    # a table with another schema is a miss too
+    pq.write_table(pa.table({"source": ["in/a.txt"], "x": [1]}), entry / "facts.parquet")
+    assert run(_config(tmp_path), progress=False).cached_inputs == 0
+    assert pq.read_table(tmp_path / "out" / "facts").to_pylist() == expected
+
+
+def test_cached_rows_give_the_same_tables(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "in" / "b.txt").write_text("2023年海信集团采购规模约170亿元。", encoding="utf-8")
+    run(_config(tmp_path), progress=False)
+    tables = {t: pq.read_table(tmp_path / "out" / t) for t in ("documents", "sentences", "entities", "facts")}
+    again = run(_config(tmp_path), progress=False)
+    assert again.cached_inputs == 2
+    for t, data in tables.items():
+        assert pq.read_table(tmp_path / "out" / t).equals(data), t
+    assert not list((tmp_path / ".out.cache").glob("*.pkl*"))
