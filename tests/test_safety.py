@@ -214,3 +214,90 @@ def test_cached_rows_give_the_same_tables(tmp_path):
     for t, data in tables.items():
         assert pq.read_table(tmp_path / "out" / t).equals(data), t
     assert not list((tmp_path / ".out.cache").glob("*.pkl*"))
+
+
+# --------------------------------------------------------------------------- 3. a re-run deletes nothing it did not write
+
+def test_a_rerun_replaces_its_own_tables_and_leaves_everything_else(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(GOOD, encoding="utf-8")
+    run(_config(tmp_path, cache=False), progress=False)
+    out = tmp_path / "out"
+    # what a user (and the README's own commands) put into the output folder
+    (out / "report.html").write_text("<html>review</html>", encoding="utf-8")
+    (out / "fast").mkdir()
+    (out / "fast" / "manifest.json").write_text("{}", encoding="utf-8")
+    (out / "notes.md").write_text("notes", encoding="utf-8")
+    # a run that writes the tokens table too, then one that does not
+    cfg = _config(tmp_path, cache=False)
+    cfg.segment.tokens = True
+    run(cfg, progress=False)
+    assert (out / "tokens").is_dir()
+    (tmp_path / "in" / "b.txt").write_text("2023年海信集团采购规模约170亿元。", encoding="utf-8")
+    summary = run(_config(tmp_path, cache=False), progress=False)
+    assert (out / "report.html").read_text(encoding="utf-8") == "<html>review</html>"
+    assert (out / "fast" / "manifest.json").is_file() and (out / "notes.md").is_file()
+    assert not (out / "tokens").exists()  # the previous run's table this run does not write
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["documents", "sentences", "entities", "officials", "facts", "errors", "manifest.json",
+         "report.html", "fast", "notes.md"])
+    assert pq.read_table(out / "documents").num_rows == summary.documents == 2
+    assert json.loads((out / "manifest.json").read_text())["documents"]["total"] == 2
+    assert not list(tmp_path.glob(".out.tmp-*")) and not list(tmp_path.glob(".out.old-*"))
+
+
+def test_the_readme_report_command_then_a_rerun_keeps_the_report(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(GOOD, encoding="utf-8")
+    run(_config(tmp_path, cache=False), progress=False)
+    out = tmp_path / "out"
+    assert cli("report", out, "--html", out / "report.html").exit_code == 0
+    run(_config(tmp_path, cache=False), progress=False)
+    assert (out / "report.html").is_file()
+
+
+def test_a_folder_the_tool_did_not_write_is_refused(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "thesis.docx").write_text("precious", encoding="utf-8")
+    from pipeline.writer import OutputError
+
+    with pytest.raises(OutputError, match="not an output folder of this tool"):
+        run(_config(tmp_path, cache=False), progress=False)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["thesis.docx"]
+    # a folder of the user's under a table name, in an output folder, is refused too
+    run(_config(tmp_path, cache=False), output=tmp_path / "out2", progress=False)
+    (tmp_path / "out2" / "tokens").mkdir()
+    (tmp_path / "out2" / "tokens" / "mine.txt").write_text("mine", encoding="utf-8")
+    cfg = _config(tmp_path, cache=False)
+    cfg.segment.tokens = True
+    with pytest.raises(OutputError, match="tokens is not a table of the previous run"):
+        run(cfg, output=tmp_path / "out2", progress=False)
+    assert (tmp_path / "out2" / "tokens" / "mine.txt").is_file()
+
+
+def test_an_unwritable_output_folder_is_a_one_line_error(tmp_path, write_config):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(GOOD, encoding="utf-8")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    # root writes anywhere a mode allows it; /proc refuses even root
+    target = "/proc/zh-extract-locked/out" if os.geteuid() == 0 else "locked/out"
+    cfg = write_config({"input": {"paths": ["in"]}, "entities": {"backend": "none"}, "output": {"dir": target}})
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(cfg), "-q"], capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "locked" in proc.stderr
+    assert "cannot write the output folder" in proc.stderr
+
+
+def test_an_impossible_output_folder_is_a_one_line_error(tmp_path, write_config):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "file.txt").write_text("x", encoding="utf-8")
+    cfg = write_config({"input": {"paths": ["in"]}, "entities": {"backend": "none"},
+                        "output": {"dir": "file.txt/out"}})
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(cfg), "-q"], capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "file.txt" in proc.stderr
