@@ -172,10 +172,16 @@ def _same_value(a: Any, b: Any) -> bool:
 
 
 def fact_matches(g: dict, p: dict) -> bool:
-    return (p["start"] < g["end"] and g["start"] < p["end"]
+    """Spans overlap and value, unit, kind and bound are equal; a range (bound ``range``)
+    matches a gold range when value, ``value_high``, unit and kind are equal."""
+    if not (p["start"] < g["end"] and g["start"] < p["end"]
             and _same_value(g.get("value"), p.get("value"))
             and (g.get("unit") or None) == (p.get("unit") or None)
-            and g.get("kind") == p.get("kind") and g.get("bound") == p.get("bound"))
+            and g.get("kind") == p.get("kind") and g.get("bound") == p.get("bound")):
+        return False
+    if g.get("bound") == "range":
+        return _same_value(g.get("value_high"), p.get("value_high"))
+    return True
 
 
 def subject_matches(gold: str | None, pred: str | None) -> bool:

@@ -181,7 +181,8 @@ def extract_facts(text: str, sentences: Iterable | None = None, entities: Sequen
                  and not text[max(0, m.start() - 2):m.start()].endswith("本报")
                  and not COMPARISON_BASE.search(text[max(0, m.start() - 2):m.start()])]
 
-    quantities = [q for q in scan_quantities(text, catalogue) if _is_fact(q, ctx)]
+    scanned = scan_quantities(text, catalogue)
+    quantities = [q for i, q in enumerate(scanned) if _is_fact(q, ctx, scanned[i - 1] if i else None)]
     facts: list[Fact] = []
     for i, q in enumerate(quantities):
         facts.append(_make_fact(q, i, quantities, ctx, doc_id, source))
@@ -231,9 +232,11 @@ def _in_regions(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
     return any(s <= start and end <= e for s, e in regions)
 
 
-def _is_fact(q: Quantity, ctx: _Ctx) -> bool:
+def _is_fact(q: Quantity, ctx: _Ctx, prev: Quantity | None = None) -> bool:
     text, st = ctx.text, ctx.settings
-    if q.form in ("time", "none", "ordinal"):
+    if q.form in ("time", "ordinal"):
+        return False
+    if q.form == "none" and not _bare_number_fact(q, text):
         return False
     if q.kind not in st.kinds or (q.kind == "rank" and not st.ranks):
         return False
@@ -247,14 +250,18 @@ def _is_fact(q: Quantity, ctx: _Ctx) -> bool:
     if not q.chinese and q.number_text[:1] in "0０" and len(q.number_text) > 1 and q.number_text[1:2] not in ".．":
         return False  # leading zero: an identifier
     after = text[q.unit_end:q.unit_end + 1]
-    if after and after.isascii() and after.isalnum() and not (q.unit or "").isascii():
+    if after and after.isascii() and after.isalpha() and not (q.unit or "").isascii():
         return False  # 5G, 3D
     if q.chinese and q.number_text == "一" and not q.is_range and q.kind not in ("rank", "percent") \
-            and q.form != "da" and q.kind == "count":
-        return False  # the indefinite 一 (一家, 一批)
+            and q.form != "da" and q.kind == "count" and not ONLY_ONE.search(text[max(0, q.start - 4):q.start]):
+        return False  # the indefinite 一 (一家, 一批); 仅有的一条 is a count
     if q.bare_magnitude and not q.qualifiers:
         return False  # 千家万户, 百场万企
     if _in_regions(q.start, q.end, ctx.titles) or _in_regions(q.start, q.end, ctx.slogans):
+        return False
+    if q.form == "unit" and _quoted_name(q, text):
+        return False
+    if _referring(q, text) or _threshold(q, text) or _per_unit(q, text, prev) or _in_word(q, text):
         return False
     if st.skip_inside_entities:
         for e in ctx.entities:
@@ -263,6 +270,139 @@ def _is_fact(q: Quantity, ctx: _Ctx) -> bool:
             if e.start <= q.start and q.end <= e.end and (e.end - e.start) > (q.end - q.start):
                 return False
     return True
+
+
+def _quoted_name(q: Quantity, text: str) -> bool:
+    """A number that opens or closes a short quotation names a policy or document
+    (“31条措施”, “有呼必应10条”), it is not a count."""
+    opens = text[q.start - 1:q.start] in QUOTE_OPEN[:-1]
+    closes = text[q.end:q.end + 1] in QUOTE_CLOSE[:-1]
+    if opens:
+        k = text.find("”", q.end, q.end + 10)
+        return k >= 0 and not re.search(r"[，。；：、\n]", text[q.end:k])
+    if closes:
+        k = text.rfind("“", max(0, q.start - 12), q.start)
+        return k >= 0 and not re.search(r"[，。；：、\n]", text[k:q.start])
+    return False
+
+
+def _bare_number_fact(q: Quantity, text: str) -> bool:
+    """A number without classifier that is a fact (unit null): with a multiplier or
+    vague (1.2亿武术爱好者, 总人口为1.47亿, 数千万青少年), or an Arabic number right
+    before a noun (5000美国人) that is not a year (2019人均)."""
+    after = text[q.end:q.end + 1]
+    if after and (after.isascii() and after.isalnum() or after in "%％.．点:：/-－—~～"):
+        return False
+    if q.multiplied or q.vague:
+        return True
+    if q.chinese or q.is_range or not after or not ("\u4e00" <= after <= "\u9fff"):
+        return False
+    v = q.value
+    if q.number_text.isdigit() and len(q.number_text) == 4 and 1000 <= v <= 2100:
+        return False  # a year without 年
+    return after not in "年月日号时分秒点届次期版条款章节号楼层栋室座第等、和与及或至到强后度"
+
+
+# referring numbers: 两国, 两人 / 两个人 as the subject, 这三个地方 (the two of them, these three)
+ONLY_ONE = re.compile(r"(?:仅|只|仅有|只有|唯一|仅有的|只有的|唯一的)$")
+DEMONSTRATIVE = re.compile(r"(?:这|那|该|此|上述|前述|以上|这些|那些)$")
+REFERRING_UNITS = ("国", "人", "个人", "院", "党", "军", "端")
+
+
+def _referring(q: Quantity, text: str) -> bool:
+    if q.kind not in ("count",) or q.form != "unit" or q.qualifiers:
+        return False
+    if DEMONSTRATIVE.search(text[max(0, q.start - 2):q.start]):
+        if q.chinese:
+            return True  # 这三个地方
+        # 这4个字 after 4个字 in the same sentence: the same set again
+        k = q.start
+        while k > 0 and text[k - 1] not in "。！？!?\n":
+            k -= 1
+        return q.text in text[k:q.start]
+    if q.chinese and q.number_text in ("两", "二", "俩") and q.unit == "口" and text[q.start - 1:q.start] in ("老", "小"):
+        return True  # 老两口: the old couple
+    if q.chinese and q.number_text in ("两", "二", "俩") and q.unit in ("国", "人", "个", "院", "党", "军", "端"):
+        word = q.unit + (text[q.end] if q.unit == "个" and text[q.end:q.end + 1] == "人" else "")
+        if word not in REFERRING_UNITS:
+            return False
+        if q.unit in ("国", "端"):
+            return True
+        nxt = q.end + len(word) - len(q.unit)
+        if text[nxt:nxt + 1] == "的":
+            return True  # 两个人的共同爱好
+        cs = q.start
+        while cs > 0 and text[cs - 1] not in CLAUSE_END and q.start - cs <= 6:
+            cs -= 1
+        raw = text[cs:q.start].strip()
+        head = _strip_lead(raw)
+        return not head or bool(_TIME_RE.fullmatch(head)) or raw in ("这些年", "那些年", "多年来", "如今", "后来", "当时")
+    return False
+
+
+THRESHOLD_SUFFIX = re.compile(r"^(?:及以上|及以下|以上|以下|以内)")
+THRESHOLD_PREFIX = ("大于", "小于", "不小于", "不大于")
+
+
+def _threshold(q: Quantity, text: str) -> bool:
+    """An age or size that defines a group: 65岁以上人口, 25岁至29岁人群, 大于1平方公里的湖泊."""
+    if q.unit != "岁" and q.kind not in ("area", "length"):
+        return False
+    end = q.end
+    m = THRESHOLD_SUFFIX.match(text[end:end + 3])
+    marked = q.is_range or any(w in ("以上", "以下", "以内") for w in q.qualifiers) or bool(m) \
+        or any(w in THRESHOLD_PREFIX for w in q.qualifiers)
+    if m:
+        end += m.end()
+    if not marked:
+        return False
+    if any(w in THRESHOLD_PREFIX for w in q.qualifiers) and text[end:end + 1] == "的":
+        return True
+    nxt = text[end:end + 1]
+    return q.unit == "岁" and bool(nxt) and "\u4e00" <= nxt <= "\u9fff" and nxt not in "的了，。是为"
+
+
+def _per_unit(q: Quantity, text: str, prev: Quantity | None) -> bool:
+    """Per-unit phrases: 一斤 in 80元一斤; 1美元 in 1美元约合1158韩元."""
+    if q.chinese and q.number_text == "一" and prev is not None and prev.end == q.start and prev.unit:
+        return True
+    return q.value == 1 and not q.qualifiers and bool(re.match(r"(?:约合|合|兑换|兑|折合|相当于)", text[q.end:q.end + 3]))
+
+
+_WORD_TAGS = None
+_IDIOM_TAGS = {"i", "l", "nz", "ns", "nr", "nrt", "j"}
+
+
+def _word_tags() -> dict:
+    global _WORD_TAGS
+    if _WORD_TAGS is None:
+        try:
+            import jieba  # noqa: WPS433
+            import jieba.posseg  # noqa: WPS433
+            jieba.setLogLevel(60)
+            jieba.posseg.dt.tokenizer.check_initialized() if hasattr(jieba.posseg.dt, "tokenizer") else None
+            _WORD_TAGS = jieba.posseg.dt.word_tag_tab
+        except Exception:  # pragma: no cover - jieba missing
+            _WORD_TAGS = {}
+    return _WORD_TAGS
+
+
+def _in_word(q: Quantity, text: str) -> bool:
+    """A Chinese numeral inside an idiom, name or set phrase of the dictionary that
+    reaches beyond the quantity (五花八门, 二十四节气, 五项原则, 五大洲, 上下两院)."""
+    if not q.chinese or q.qualifiers:
+        return False
+    tags = _word_tags()
+    ns, ne = q.num_start, q.unit_end
+    for a in range(max(0, ns - 4), ns + 1):
+        for b in range(max(ne, a + 3), min(len(text), a + 8) + 1):
+            if a == q.start and b == q.end:
+                continue
+            tag = tags.get(text[a:b])
+            if tag and (tag in _IDIOM_TAGS or (tag == "n" and b - a >= 4)) and a < ne and b > ns \
+                    and (a < q.start or b > q.end):
+                return True
+    return False
 
 
 # ------------------------------------------------------------------ attribution

@@ -16,10 +16,18 @@ Two layers:
   whether a mention is a fact (dates, identifiers, slogans ... are filtered by
   :mod:`pipeline.facts`); it reports what it saw so the caller can.
 
-Ranges (``10至20家``, ``3-5个``, ``三到五个``): ``value`` is the low end,
-``value_low``/``value_high`` the two ends and ``bound`` is ``lower`` (the guideline
-meaning "the true value is at least this" holds for a range), unless a qualifier
-says otherwise (``约10至20家`` -> approx).
+Ranges (``10至20家``, ``3-5个``, ``三到五个``, ``4%—5%``, ``零下5摄氏度至零下3摄氏度``,
+neighbouring digits ``六七桌``, ``两三个``, ``二三十``): ``value`` is the low end,
+``value_low``/``value_high`` the two ends and ``bound`` is ``range`` (the guidelines'
+decision), qualifiers included (``约10至20家``).
+
+Other forms: ``零下`` makes a number negative (temperatures); vague numbers ``数百``,
+``几十``, ``数千万`` take their magnitude with bound ``lower``; ``一半`` is 50 %; a number
+with a multiplier and no unit (``1.2亿武术爱好者``) has unit ``None`` (``form="none"``,
+the caller decides whether it is a fact); a prefix qualifier may stand before a verb
+(``约有120亿包``, ``至少要打两场``: ``gap_verbs`` of the catalogue); a currency word in
+front stays in the span (``人民币5000万元``); a unit followed by a character of its
+``not_before`` list starts a word and is no classifier (``人均``, ``部门``, ``两位数``).
 
 ``value_low``/``value_high`` for single numbers: exact -> both the value; lower ->
 low only; upper -> high only; approx -> neither.
@@ -68,6 +76,9 @@ class Catalogue:
         self.prefix: dict[str, str] = {k: v for k, v in (q.get("prefix") or {}).items() if v}
         self.suffix: dict[str, str] = {k: v for k, v in (q.get("suffix") or {}).items() if v}
         self.magnitude_prefix: dict[str, str] = {k: v for k, v in (q.get("magnitude_prefix") or {}).items() if v}
+        self.verb_gap: dict[str, str] = {k: v for k, v in (q.get("verb_gap") or {}).items() if v}
+        self.gap_verbs: list[str] = [v for v in (q.get("gap_verbs") or []) if v]
+        self.currency_prefix: list[str] = sorted((c for c in (data.get("currency_prefix") or []) if c), key=len, reverse=True)
         for name, spec in self.units.items():
             if spec.get("kind") not in {"count", "money", "area", "length", "weight", "percent", "rank", "other"}:
                 raise ValueError(f"unit {name!r}: unknown kind {spec.get('kind')!r}")
@@ -78,6 +89,11 @@ class Catalogue:
         self.suffix_re = _alternation(self.suffix)
         self._prefixes = sorted(self.prefix, key=len, reverse=True)
         self._mag_prefixes = sorted(self.magnitude_prefix, key=len, reverse=True)
+        self.gap_re = None
+        if self.verb_gap and self.gap_verbs:
+            verbs = "|".join(re.escape(v) for v in sorted(self.gap_verbs, key=len, reverse=True))
+            quals = "|".join(re.escape(v) for v in sorted(self.verb_gap, key=len, reverse=True))
+            self.gap_re = re.compile(rf"(?:{quals})(?:{verbs}){{1,2}}$")
 
     @classmethod
     def load(cls, extra: Iterable[str | Path] = ()) -> "Catalogue":
@@ -89,6 +105,20 @@ class Catalogue:
 
     def unit_info(self, unit: str | None) -> dict:
         return self.units.get(unit or "", {})
+
+    def gap_prefix_before(self, text: str, pos: int) -> tuple[str, str] | None:
+        """A qualifier and the verbs between it and the number ending at ``pos``
+        (约有, 至少要打): (the written words, bound)."""
+        if not self.gap_re:
+            return None
+        m = self.gap_re.search(text, max(0, pos - 10), pos)
+        if not m:
+            return None
+        word = m.group()
+        for w in sorted(self.verb_gap, key=len, reverse=True):
+            if word.startswith(w):
+                return word, self.verb_gap[w]
+        return None
 
     def prefix_before(self, text: str, pos: int, magnitude: bool = False) -> tuple[str, str] | None:
         """The longest prefix qualifier ending at ``pos``: (word, bound)."""
@@ -254,10 +284,39 @@ class Quantity:
     num_start: int = 0        # where the number itself starts
     unit_end: int = 0         # end of number + multiplier + unit (before suffix qualifiers)
     is_range: bool = False
+    multiplied: bool = False  # a multiplier (万, 亿 ...) was applied (1.2亿, 数千万)
+    vague: bool = False       # 数百, 几十: the magnitude stands for the number
 
 
-_NUM_RE = re.compile(rf"(?P<pct>百分之)?(?P<ord>第|前)?(?P<num>{ARABIC}|{CHINESE})")
+VAGUE = r"(?:数|几)[十百千万亿]+"
+_NUM_RE = re.compile(rf"(?P<pct>百分之)?(?P<ord>第|前)?(?P<neg>零下)?(?P<num>{ARABIC}|{VAGUE}|{CHINESE})")
 _RANGE_SEP = re.compile(r"\s*(?:至|到|~|～|-|－|—|–)\s*")
+_SECOND_RE = re.compile(rf"(?P<neg>零下)?(?P<num>{ARABIC}|{CHINESE})")
+# two neighbouring digits written together: 六七 (6-7), 两三 (2-3), 二三十 (20-30), 十七八 (17-18)
+_ADJ_RE = re.compile(r"^(?P<pre>[二三四五六七八九]?十)?(?P<a>[一二两三四五六七八九])(?P<b>[两二三四五六七八九])(?P<tail>[十百千万亿]*)$")
+
+
+def adjacent_range(s: str) -> tuple[Decimal, Decimal] | None:
+    """``六七`` -> (6, 7), ``二三十`` -> (20, 30), ``十七八`` -> (17, 18), ``一两`` -> (1, 2); else None."""
+    m = _ADJ_RE.match(s)
+    if not m:
+        return None
+    a, b = _CN_DIGIT[m.group("a")], _CN_DIGIT[m.group("b")]
+    if b != a + 1 or (m.group("a") == "一" and m.group("b") != "两") or (m.group("b") == "两" and a != 1) \
+            or (m.group("a") == "两" and False):
+        return None
+    tail = m.group("tail")
+    if m.group("pre"):
+        if tail:
+            return None
+        base = _parse_chinese(m.group("pre"))
+        return base + a, base + b
+    if a == 1 and not tail:
+        return Decimal(1), Decimal(2)
+    factor = _parse_chinese("一" + tail) if tail else Decimal(1)
+    if factor is None:
+        return None
+    return a * factor, b * factor
 _INNER_Q = ("多", "余", "几")
 
 
@@ -288,6 +347,13 @@ def scan_quantities(text: str, catalogue: Catalogue | None = None) -> list[Quant
             continue
         out.append(q)
         pos = max(q.end, m.start() + 1)
+    # a number without unit joined by 或/到/至 to a quantity with one shares its unit: 数千万或过亿元
+    for a, b in zip(out, out[1:]):
+        if a.form == "none" and b.form == "unit" and b.unit and text[a.end:b.start] in ("或", "到", "至", "或者"):
+            a.unit, a.kind, a.form = b.unit, b.kind, "unit"
+            info = cat.unit_info(b.unit)
+            a.base_unit = info.get("base", b.unit)
+            a.base_value = a.value * float(info.get("factor", 1)) if a.value is not None else None
     return out
 
 
@@ -296,7 +362,11 @@ def _read_quantity(text: str, m: re.Match, cat: Catalogue) -> Quantity | None:
     num_start, p = m.start("num"), m.end("num")
     ordinal = m.group("ord")
     pct_words = bool(m.group("pct"))
-    chinese = num_text[0] in CN_NUM_CHARS
+    negative = bool(m.group("neg"))
+    if negative and (ordinal or pct_words):
+        return None
+    vague = num_text[0] in "数几"
+    chinese = vague or num_text[0] in CN_NUM_CHARS
     if chinese and num_text[-1] == "点":
         return None
     # a Chinese numeral run that swallowed a unit's first character (五千克, 三百分点)
@@ -304,12 +374,23 @@ def _read_quantity(text: str, m: re.Match, cat: Catalogue) -> Quantity | None:
         um = cat.unit_re.match(text, p - 1)
         if um and len(um.group()) > 1:
             num_text, p = num_text[:-1], p - 1
-    value = parse_decimal(num_text, cat)
-    if value is None:
-        return None
-    bare = chinese and num_text[0] in CN_MAG_CHARS and num_text[0] != "十"
     qualifiers: list[str] = []
     bound = "exact"
+    value_high = None
+    is_range = False
+    adjacent = adjacent_range(num_text) if chinese and not vague and not ordinal and not pct_words else None
+    if vague:
+        value = parse_decimal("一" + num_text[1:], cat)
+        qualifiers.append(num_text[0])
+        bound = "lower"
+    elif adjacent:
+        value, value_high = adjacent
+        is_range = True
+    else:
+        value = parse_decimal(num_text, cat)
+    if value is None:
+        return None
+    bare = chinese and not vague and num_text[0] in CN_MAG_CHARS and num_text[0] != "十"
 
     # ---- 百分之N
     if pct_words:
@@ -318,22 +399,30 @@ def _read_quantity(text: str, m: re.Match, cat: Catalogue) -> Quantity | None:
                      chinese=chinese, form="percent_words", num_start=num_start, unit_end=end)
         return _finish(text, q, cat, bound, qualifiers)
 
+    # ---- 一半: 50 %
+    if num_text == "一" and text[p:p + 1] == "半" and not ordinal and text[m.start() - 1:m.start()] != "另" \
+            and not (cat.time_re and cat.time_re.match(text, p)):
+        q = Quantity(m.start(), p + 1, text[m.start():p + 1], 50.0, "%", "percent", number_text=num_text,
+                     chinese=True, form="half", num_start=num_start, unit_end=p + 1)
+        return _finish(text, q, cat, bound, qualifiers)
+
     # ---- range: N 至 M
-    value_high = None
-    is_range = False
     rm = _RANGE_SEP.match(text, p)
-    if rm and not ordinal:
-        m2 = re.compile(rf"{ARABIC}|{CHINESE}").match(text, rm.end())
+    if rm and not ordinal and not is_range and not vague:
+        m2 = _SECOND_RE.match(text, rm.end())
         if m2:
-            v2 = parse_decimal(m2.group(), cat)
+            v2 = parse_decimal(m2.group("num"), cat)
+            if v2 is not None and m2.group("neg"):
+                v2 = -v2
+            v1 = -value if negative else value
             # both ends in the same script, the second larger: 10至20家, 三到五个
-            if v2 is not None and v2 > value and (m2.group()[0] in CN_NUM_CHARS) == chinese:
+            if v2 is not None and v2 > v1 and (m2.group("num")[0] in CN_NUM_CHARS) == chinese:
                 value_high, is_range, p = v2, True, m2.end()
 
     # ---- inner qualifier (400多家, 200余个, 十几个) before or after the multiplier
     def inner(at: int) -> int:
         nonlocal bound
-        if at < len(text) and text[at] in _INNER_Q:
+        if at < len(text) and text[at] in _INNER_Q and not is_range:
             qualifiers.append(text[at])
             bound = "lower"
             return at + 1
@@ -347,7 +436,7 @@ def _read_quantity(text: str, m: re.Match, cat: Catalogue) -> Quantity | None:
         return _read_ordinal(text, m, num_text, num_start, p, float(value), ordinal, chinese, cat)
 
     # ---- N成: 九成 -> 90 %
-    if p < len(text) and text[p] == "成" and not is_range and value <= 10 and float(value).is_integer() \
+    if p < len(text) and text[p] == "成" and not is_range and not vague and value <= 10 and float(value).is_integer() \
             and (not chinese or num_text in "一二两三四五六七八九十") \
             and text[p + 1:p + 2] not in ("为", "立", "功", "果", "本", "员", "就", "熟", "长", "交", "效", "不", "型"):
         q = Quantity(m.start(), p + 1, text[m.start():p + 1], float(value * 10), "%", "percent",
@@ -355,7 +444,7 @@ def _read_quantity(text: str, m: re.Match, cat: Catalogue) -> Quantity | None:
         return _finish(text, q, cat, bound, qualifiers)
 
     # ---- N大 + noun: 六大工程 (a count without unit)
-    if p < len(text) and text[p] == "大" and not is_range and chinese and 1 < value <= 10 \
+    if p < len(text) and text[p] == "大" and not is_range and not vague and chinese and 1 < value <= 10 \
             and p + 1 < len(text) and "\u4e00" <= text[p + 1] <= "\u9fff" and text[p + 1] not in "于约小概量多批家":
         q = Quantity(m.start(), p + 1, text[m.start():p + 1], float(value), None, "count",
                      number_text=num_text, chinese=chinese, form="da", num_start=num_start, unit_end=p + 1)
@@ -369,46 +458,93 @@ def _read_quantity(text: str, m: re.Match, cat: Catalogue) -> Quantity | None:
     # ---- multiplier + unit: prefer a unit that starts here (千克) over 千 + 克
     factor = Decimal(1)
     unit = None
-    u0 = cat.unit_re.match(text, p) if cat.unit_re else None
+    u0 = _unit_at(text, p, cat)
     mm = cat.mult_re.match(text, p) if cat.mult_re else None
     u1 = None
     p_after_mult = p
+    mult_factor = Decimal(1)
     if mm:
         p_after_mult = mm.end()
-        if p_after_mult < len(text) and text[p_after_mult] in _INNER_Q and not qualifiers:
+        mult_factor = _factor(cat.multipliers[mm.group()])
+        if p_after_mult < len(text) and text[p_after_mult] in _INNER_Q and not qualifiers and not is_range:
             p_after_mult += 1
-        u1 = cat.unit_re.match(text, p_after_mult) if cat.unit_re else None
-    if u0 and (not mm or len(u0.group()) >= (p_after_mult - p) + len(u1.group() if u1 else "")):
-        unit, p = u0.group(), u0.end()
+            # 1万多亿美元: a second multiplier after the inner qualifier
+            mm2 = cat.mult_re.match(text, p_after_mult)
+            if mm2:
+                mult_factor *= _factor(cat.multipliers[mm2.group()])
+                p_after_mult = mm2.end()
+        u1 = _unit_at(text, p_after_mult, cat)
+    if u0 and (not mm or len(u0) >= (p_after_mult - p) + len(u1 or "")):
+        unit, p = u0, p + len(u0)
     elif mm:
         if time_at(p_after_mult):
             return Quantity(m.start(), p_after_mult, text[m.start():p_after_mult], float(value), None, "other",
                             form="time", number_text=num_text, chinese=chinese, num_start=num_start)
-        mult = cat.multipliers[mm.group()]
-        factor = Decimal(str(int(mult))) if float(mult).is_integer() else Decimal(str(mult))
-        if p_after_mult > mm.end():
+        factor = mult_factor
+        if text[mm.end():mm.end() + 1] in _INNER_Q and mm.end() < p_after_mult:
             qualifiers.append(text[mm.end()])
             bound = "lower"
         if u1:
-            unit, p = u1.group(), u1.end()
+            unit, p = u1, p_after_mult + len(u1)
         else:
             p = p_after_mult
     value = value * factor
     if value_high is not None:
         value_high = value_high * factor
+    if negative:
+        value, value_high = (-value_high, -value) if (is_range and adjacent) else (-value, value_high)
+    # ---- a range whose ends both carry the unit: 4%—5%, 15％至20％, 零下5摄氏度至零下3摄氏度
+    if unit is not None and not is_range and not vague:
+        rm2 = _RANGE_SEP.match(text, p)
+        m2 = _SECOND_RE.match(text, rm2.end()) if rm2 else None
+        if m2 and (m2.group("num")[0] in CN_NUM_CHARS) == chinese:
+            v2 = parse_decimal(m2.group("num"), cat)
+            e2 = m2.end()
+            f2 = Decimal(1)
+            mm2 = cat.mult_re.match(text, e2) if cat.mult_re else None
+            if mm2 and not _unit_at(text, e2, cat):
+                f2, e2 = _factor(cat.multipliers[mm2.group()]), mm2.end()
+            u2 = _unit_at(text, e2, cat)
+            if v2 is not None and u2 == unit:
+                v2 = v2 * f2 * (-1 if m2.group("neg") else 1)
+                if v2 > value:
+                    value_high, is_range, p = v2, True, e2 + len(u2)
     if unit is None:
-        q = Quantity(m.start(), p, text[m.start():p], float(value), None, "other", form="none",
-                     number_text=num_text, chinese=chinese, bare_magnitude=bare, num_start=num_start, unit_end=p)
-        return q
+        # a number without classifier (1.2亿武术爱好者): a count with unit null when it is a fact
+        q = Quantity(m.start(), p, text[m.start():p], float(value), None, "count", form="none",
+                     number_text=num_text, chinese=chinese, bare_magnitude=bare, num_start=num_start, unit_end=p,
+                     multiplied=factor != 1, vague=vague, is_range=is_range)
+        if is_range:
+            q.value_high = float(value_high)
+            bound = "range"
+        return _finish(text, q, cat, bound, qualifiers)
     info = cat.unit_info(unit)
     kind = info.get("kind", "other")
-    q = Quantity(m.start(), p, text[m.start():p], float(value), unit, kind, number_text=num_text,
+    q = Quantity(m.start(), p, text[m.start():p], float(value), info.get("written", unit), kind, number_text=num_text,
                  chinese=chinese, bare_magnitude=bare, form="unit", num_start=num_start, unit_end=p,
-                 is_range=is_range)
+                 is_range=is_range, multiplied=factor != 1, vague=vague)
     if is_range:
         q.value_high = float(value_high)
-        bound = "lower" if bound == "exact" else bound
+        bound = "range"
     return _finish(text, q, cat, bound, qualifiers)
+
+
+def _factor(mult: float) -> Decimal:
+    return Decimal(str(int(mult))) if float(mult).is_integer() else Decimal(str(mult))
+
+
+def _unit_at(text: str, pos: int, cat: Catalogue) -> str | None:
+    """The longest unit starting at ``pos``, unless it is the start of a word (人均, 部门)."""
+    if not cat.unit_re:
+        return None
+    um = cat.unit_re.match(text, pos)
+    if not um:
+        return None
+    unit = um.group()
+    nxt = text[um.end():um.end() + 1]
+    if nxt and nxt in (cat.unit_info(unit).get("not_before") or ()):
+        return None
+    return unit
 
 
 def _read_ordinal(text, m, num_text, num_start, p, value, ordinal, chinese, cat) -> Quantity | None:
@@ -441,14 +577,24 @@ def _finish(text: str, q: Quantity, cat: Catalogue, bound: str, qualifiers: list
             allow_prefix: bool = True) -> Quantity:
     """Attach prefix and suffix qualifiers, bounds and the base value."""
     if allow_prefix:
+        # a currency word in front stays in the span: 人民币5000万元
+        if q.kind == "money" and q.start == q.num_start:
+            for c in cat.currency_prefix:
+                if text.startswith(c, q.start - len(c)) and q.start >= len(c):
+                    q.start -= len(c)
+                    break
         pre = cat.prefix_before(text, q.start, magnitude=q.bare_magnitude)
         # 近 after 附/最/靠/邻 is not a qualifier (附近, 最近)
-        if pre and not (pre[0] == "近" and q.start >= 2 and text[q.start - 2] in "附最靠邻亲贴临"):
+        if pre and pre[0] == "近" and q.start >= 2 and text[q.start - 2] in "附最靠邻亲贴临":
+            pre = None
+        if pre is None and not q.bare_magnitude:
+            pre = cat.gap_prefix_before(text, q.start)  # 约有120亿包, 至少要打两场
+        if pre:
             q.start -= len(pre[0])
             q.qualifiers.insert(0, pre[0])
-            if bound == "exact" or q.is_range:
+            if bound == "exact":
                 bound = pre[1]
-    if cat.suffix_re:
+    if cat.suffix_re and not q.is_range:
         sm = cat.suffix_re.match(text, q.end)
         if sm and len(sm.group()) > 1:
             q.end = sm.end()

@@ -87,7 +87,7 @@ def test_fields_of_a_money_fact():
 
 def test_range_fact():
     f = facts("计划新增10至20家门店。")[0]
-    assert (f.value, f.value_low, f.value_high, f.bound, f.unit) == (10, 10, 20, "lower", "家")
+    assert (f.value, f.value_low, f.value_high, f.bound, f.unit) == (10, 10, 20, "range", "家")
     assert f.subject == "门店"
 
 
@@ -259,3 +259,98 @@ def test_number_like_text_never_raises(text):
         assert text[f.start:f.end] == f.text
         assert f.kind in ("count", "money", "area", "length", "weight", "percent", "rank", "other")
         assert f.bound in ("exact", "approx", "lower", "upper")
+
+
+# ---------------------------------------------------------------- the guidelines' decisions
+
+@pytest.mark.parametrize("text", [
+    "65岁以上人口占比上升。",                 # an age threshold that defines a group
+    "18岁至25岁青年占比较高。",
+    "50岁及以上职工可以报名。",
+    "大于5平方公里的水库有12座。",          # a size threshold (only 12座 is a fact)
+    "两国领导人举行会谈。",                  # referring numbers
+    "这些年两人一直在一起。",
+    "两个人的爱好相同。",
+    "老两口每天散步。",
+    "这三个村庄都通了公路。",
+    "上下两院通过法案。",
+    "大家五花八门地议论。",                  # idioms and set phrases
+    "墙上挂着二十四节气图。",
+    "双方重申和平共处五项原则。",
+    "这是他第一次出国。",                    # sequence ordinal
+    "80元一斤的茶叶",                        # per-unit phrase
+    "24小时供电。",                          # duration
+    "这些岩石形成于24亿年前。",              # geological age
+    "出台“20条措施”支持企业。",             # a quoted policy name
+    "2019人均收入提高。",                    # a year without 年 before 人均
+    "六部门联合发文。",
+    "实现两位数增长。",
+])
+def test_decision_not_facts(text):
+    assert [f.text for f in facts(text) if f.text not in ("12座", "80元")] == []
+
+
+def test_threshold_leaves_the_counted_fact():
+    assert texts("大于5平方公里的水库有12座。") == ["12座"]
+    assert texts("80元一斤的茶叶") == ["80元"]
+
+
+def test_exchange_rate_base_is_not_a_fact():
+    assert texts("1美元约合7元人民币。") == ["约合7元"]
+
+
+@pytest.mark.parametrize("text,mention,value,value_high,unit,kind,bound", [
+    ("增速保持在6%—7%。", "6%—7%", 6, 7, "%", "percent", "range"),
+    ("湖面温度为零下6摄氏度至零下4摄氏度。", "零下6摄氏度至零下4摄氏度", -6, -4, "摄氏度", "other", "range"),
+    ("院子里摆了七八桌。", "七八桌", 7, 8, "桌", "count", "range"),
+    ("数百名工人参加了培训。", "数百名", 100, None, "名", "count", "lower"),
+    ("村里盖起了几十栋新房。", "几十栋", 10, None, "栋", "count", "lower"),
+    ("全国有2.3亿网球爱好者。", "2.3亿", 2.3e8, 2.3e8, None, "count", "exact"),
+    ("吸引了近200万游客。", "近200万", 2e6, 2e6, None, "count", "upper"),
+    ("付出了800美国人伤亡的代价。", "800", 800, 800, None, "count", "exact"),
+    ("山上气温零下15摄氏度。", "零下15摄氏度", -15, -15, "摄氏度", "other", "exact"),
+    ("会员中有一半是学生。", "一半", 50, 50, "%", "percent", "exact"),
+    ("收入是过去的两倍。", "两倍", 2, 2, "倍", "other", "exact"),
+    ("他今年70岁。", "70岁", 70, 70, "岁", "other", "exact"),
+    ("嫌犯连开3枪。", "3枪", 3, 3, "枪", "count", "exact"),
+    ("双方举行了4轮谈判。", "4轮", 4, 4, "轮", "count", "exact"),
+    ("他受到两次表彰。", "两次", 2, 2, "次", "count", "exact"),
+    ("每天约有50万吨货物进港。", "约有50万吨", 5e5, None, "吨", "weight", "approx"),
+    ("目前大约有300名游客滞留。", "大约有300名", 300, None, "名", "count", "approx"),
+    ("球队至少要打三场比赛。", "至少要打三场", 3, None, "场", "count", "lower"),
+    ("公司投资人民币800万元。", "人民币800万元", 8e6, 8e6, "元", "money", "exact"),
+    ("游客需支付300泰铢。", "300泰铢", 300, 300, "泰铢", "money", "exact"),
+    ("增长率为8％。", "8％", 8, 8, "%", "percent", "exact"),
+    ("他雇了两个人。", "两个", 2, 2, "个", "count", "exact"),
+    ("目前仅有的一座桥已经老化。", "一座", 1, 1, "座", "count", "exact"),
+    ("他们一家三口都爱滑雪。", "三口", 3, 3, "口", "count", "exact"),
+    ("覆盖湖北、湖南3省20座城市。", "3省", 3, 3, "省", "count", "exact"),
+])
+def test_decision_facts(text, mention, value, value_high, unit, kind, bound):
+    f = [f for f in facts(text) if f.text == mention]
+    assert f, texts(text)
+    f = f[0]
+    assert (f.unit, f.kind, f.bound) == (unit, kind, bound)
+    assert f.value == pytest.approx(value)
+    assert f.value_high == (pytest.approx(value_high) if value_high is not None else None)
+
+
+# ---------------------------------------------------------------- scoring of ranges (pipeline.evaluate)
+
+def _fact_row(s, e, value, unit, kind, bound, **kw):
+    return {"start": s, "end": e, "text": "x", "value": value, "unit": unit, "kind": kind, "bound": bound, **kw}
+
+
+def test_ranges_are_scored_on_value_high_too():
+    from pipeline.evaluate import fact_matches, score_facts
+
+    gold = [_fact_row(0, 5, 4, "%", "percent", "range", value_high=5),
+            _fact_row(10, 23, -5, "摄氏度", "other", "range", value_high=-3)]
+    pred = [_fact_row(0, 5, 4, "%", "percent", "range", value_high=5),
+            _fact_row(12, 18, -5, "摄氏度", "other", "range", value_high=-2),  # wrong high end
+            _fact_row(20, 23, -5, "摄氏度", "other", "exact")]  # not a range
+    s = score_facts(gold, pred)
+    assert (s.prf.tp, s.prf.fp, s.prf.fn) == (1, 2, 1)
+    assert not fact_matches(_fact_row(0, 5, 4, "%", "percent", "range", value_high=5),
+                            _fact_row(0, 2, 4, "%", "percent", "exact"))
+    assert fact_matches(_fact_row(0, 5, 4, "%", "percent", "exact"), _fact_row(1, 3, 4, "%", "percent", "exact"))

@@ -78,13 +78,13 @@ def test_mentions(text, mention, value, unit, kind, bound):
 ])
 def test_ranges(text, low, high, unit):
     q = one(text)
-    assert (q.value, q.value_low, q.value_high, q.unit, q.bound) == (low, low, high, unit, "lower")
+    assert (q.value, q.value_low, q.value_high, q.unit, q.bound) == (low, low, high, unit, "range")
     assert q.is_range and q.text == text
 
 
-def test_range_with_qualifier_is_approx():
+def test_range_with_qualifier_stays_a_range():
     q = one("约10至20家")
-    assert q.bound == "approx" and q.value_low == 10 and q.value_high == 20
+    assert q.text == "约10至20家" and q.bound == "range" and q.value_low == 10 and q.value_high == 20
 
 
 def test_bounds_fill_low_high():
@@ -161,3 +161,69 @@ def test_every_arabic_decimal_with_multiplier_parses_back(d, mult):
 @given(st.integers(min_value=1000, max_value=10 ** 12))
 def test_thousands_separators_parse_back(n):
     assert parse_number(f"{n:,}") == n
+
+
+# ---------------------------------------------------------------- forms of the guidelines' decisions
+
+@pytest.mark.parametrize("text,mention,low,high,unit,kind", [
+    ("涨幅保持在3%—6%之间", "3%—6%", 3, 6, "%", "percent"),
+    ("比例为25％至30％。", "25％至30％", 25, 30, "%", "percent"),
+    ("夜间零下8摄氏度至零下2摄氏度。", "零下8摄氏度至零下2摄氏度", -8, -2, "摄氏度", "other"),
+    ("山顶气温在零下二三十摄氏度。", "零下二三十摄氏度", -30, -20, "摄氏度", "other"),
+    ("小店只摆了四五桌。", "四五桌", 4, 5, "桌", "count"),
+    ("来了两三个朋友。", "两三个", 2, 3, "个", "count"),
+    ("买了一两本书。", "一两本", 1, 2, "本", "count"),
+    ("三四十名队员参加。", "三四十名", 30, 40, "名", "count"),
+    ("十七八岁的学生", "十七八岁", 17, 18, "岁", "other"),
+])
+def test_range_forms(text, mention, low, high, unit, kind):
+    q = one(text)
+    assert (q.text, q.value, q.value_high, q.unit, q.kind, q.bound) == (mention, low, high, unit, kind, "range")
+
+
+@pytest.mark.parametrize("text,mention,value,unit,bound", [
+    ("数百名志愿者", "数百名", 100, "名", "lower"),
+    ("几十栋楼房", "几十栋", 10, "栋", "lower"),
+    ("数十座桥梁", "数十座", 10, "座", "lower"),
+    ("数万名观众", "数万名", 10000, "名", "lower"),
+    ("上万头牛羊", "上万头", 10000, "头", "lower"),
+    ("近千人到场", "近千人", 1000, "人", "upper"),
+    ("几十万元", "几十万元", 100000, "元", "lower"),
+    ("惠及数千万学生", "数千万", 1e7, None, "lower"),
+])
+def test_vague_numbers_take_their_magnitude(text, mention, value, unit, bound):
+    q = scan_quantities(text)[0]
+    assert (q.text, q.value, q.unit, q.bound) == (mention, value, unit, bound)
+
+
+@pytest.mark.parametrize("text,mention,value,unit,kind,bound", [
+    ("气温降到零下12摄氏度。", "零下12摄氏度", -12, "摄氏度", "other", "exact"),
+    ("水温约升高0.5摄氏度。", "约升高0.5摄氏度", 0.5, "摄氏度", "other", "approx"),
+    ("队伍里有一半是新人。", "一半", 50, "%", "percent", "exact"),
+    ("产量是去年的三倍。", "三倍", 3, "倍", "other", "exact"),
+    ("老人今年82岁。", "82岁", 82, "岁", "other", "exact"),
+    ("他连射3枪。", "3枪", 3, "枪", "count", "exact"),
+    ("谈判进行了5轮。", "5轮", 5, "轮", "count", "exact"),
+    ("他跑了两趟。", "两趟", 2, "趟", "count", "exact"),
+    ("仓库约有30万箱货物。", "约有30万箱", 300000, "箱", "count", "approx"),
+    ("现场大约有800名观众。", "大约有800名", 800, "名", "count", "approx"),
+    ("球队至少要打三场比赛。", "至少要打三场", 3, "场", "count", "lower"),
+    ("票价约合20元。", "约合20元", 20, "元", "money", "approx"),
+    ("投资人民币300万元。", "人民币300万元", 3e6, "元", "money", "exact"),
+    ("门票500泰铢。", "500泰铢", 500, "泰铢", "money", "exact"),
+    ("售价80林吉特。", "80林吉特", 80, "林吉特", "money", "exact"),
+    ("增长12％。", "12％", 12, "%", "percent", "exact"),
+    ("花费2万多亿元。", "2万多亿元", 2e12, "元", "money", "lower"),
+    ("共有3.5亿用户", "3.5亿", 3.5e8, None, "count", "exact"),
+    ("运送物资120批次。", "120批次", 120, "批次", "count", "exact"),
+    ("损失数百万或上千万元", "数百万", 1e6, "元", "money", "lower"),
+])
+def test_decision_forms(text, mention, value, unit, kind, bound):
+    q = scan_quantities(text)[0]
+    assert (q.text, q.unit, q.kind, q.bound) == (mention, unit, kind, bound)
+    assert q.value == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["人均收入", "六部门联合", "两位数增长", "另一半"])
+def test_unit_that_starts_a_word_is_no_classifier(text):
+    assert all(q.unit is None for q in scan_quantities(text))
