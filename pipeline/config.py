@@ -45,6 +45,11 @@ class InputSettings(BaseModel):
     """Column / JSON key holding the text (jsonl, csv, parquet)."""
     id_column: str | None = None
     """Column / JSON key holding a record id (default: the line or row number)."""
+    date_column: str | None = None
+    """Column / JSON key holding each record's date (``2020-01-26``, ``2020/1/26``, ``20200126``,
+    ``2020年1月26日``, a date or timestamp): the document's date, before its dateline, a date in
+    the file name and ``layout.publication_date``.  A missing column is an error; an empty or
+    unreadable value leaves the date to those."""
     extensions: list[str] = ["txt", "md", "jsonl", "csv", "parquet"]
     """File extensions picked up when a directory is given."""
 

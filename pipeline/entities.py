@@ -745,17 +745,24 @@ class EntityStage:
         r, ex = self.res, self.ex
         cands: list[Cand] = []
 
-        # bylines
+        # bylines and datelines (found by the layout stage, else □ lines of a plain text)
         reporter_spans = list(getattr(doc, "reporter_spans", []) or [])
         byline_roles = list(getattr(doc, "byline_roles", []) or [])
         if not reporter_spans and not byline_roles:
             reporter_spans, byline_roles = _find_bylines(text)
+        # roles in producing the text (执笔, 撰稿) are no titles: their names get none
+        from .layout import NON_TITLE_ROLES
+        byline_roles = [(s, e, "" if role in NON_TITLE_ROLES else role) for s, e, role in byline_roles]
         for s, e, _ in reporter_spans:
             cands.append(Cand(s, e, "PERSON", "byline", 6))
         for s, e, role in byline_roles:
             for os_, oe in _outlets(role):
                 if oe - os_ >= 2:
                     cands.append(Cand(s + os_, s + oe, "ORG", "byline", 6))
+        # the outlet (新华社) and places (本报华盛顿、开罗1月2日电) of a dateline
+        for s, e, label in getattr(doc, "dateline_spans", []) or []:
+            if e - s >= 2:
+                cands.append(Cand(s, e, label, "dateline", 6))
 
         gaz = ex.gazetteer(text)
         context = self._context(gaz)
@@ -1148,13 +1155,19 @@ def _outlets(role: str) -> list[tuple[int, int]]:
     body = role[: m.start()] if m else role
     out = []
     for mm in re.finditer(r"[^/／、\s]+", body):
-        out.append((mm.start(), mm.end()))
+        name = mm.group()
+        # 本报驻巴黎记者: the outlet is 本报 (this paper: not an entity), 驻巴黎 its post
+        name = name.split("驻", 1)[0] if "驻" in name[1:] else name
+        if name in ("本报", "本刊", "本台", "本网", "本社", "综合"):
+            continue
+        out.append((mm.start(), mm.start() + len(name)))
     return out
 
 
 def _find_bylines(text: str) -> tuple[list, list]:
-    """Bylines in a plain text (lines starting with □■◇◆)."""
-    from .layout import parse_byline
+    """Bylines in a plain text: lines starting with □■◇◆, else the datelines and credits
+    of papers and agencies at its start and end (本报记者 X, （记者 X、Y）)."""
+    from .layout import find_credits, parse_byline
 
     reps, roles = [], []
     pos = 0
@@ -1166,6 +1179,9 @@ def _find_bylines(text: str) -> tuple[list, list]:
             reps += [(off + s, off + e, n) for s, e, n in spans]
             roles += [(off + s, off + e, t) for s, e, t in role_spans]
         pos += len(line) + 1
+    if not reps and not roles:
+        credits = find_credits(text, 0)
+        reps, roles = credits.reporter_spans, credits.role_spans
     return reps, roles
 
 

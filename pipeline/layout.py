@@ -11,8 +11,21 @@ Every character of an article's repaired ``text`` keeps the offset of the source
 character it came from (``Document.offsets``), so any span found later maps back
 to the exact place in the source file.
 
-A text without bylines is not a newspaper page and passes through as a single
-document, normalised but not re-flowed.
+A text without bylines is not a newspaper page: it is one document, normalised
+but not re-flowed.  When it opens with short title lines (no sentence-final
+punctuation) before its first paragraph -- an article as crawlers write it -- those
+lines are its pre-title (``…——``, ``…：``), title (the one with a column tag such as
+``（国际视点）``, else the main line) and subtitle (``——…``).
+
+Datelines and bylines of papers and agencies are read at the start of the body and
+at its end (:func:`find_credits`): ``本报北京1月26日电（记者 刘志强）``,
+``新华社北京1月5日电（记者 X、Y）``, ``据新华社电``, ``本报记者 X``, ``（记者 X）``,
+``（本报记者 X 整理）``, ``（综合本报记者X、Y等报道）``, ``（执笔：X）``.
+
+The date of a document is, in order: the date of its input record
+(``input.date_column``), its dateline (resolved against a date in the file name,
+else ``publication_date``), a date in the file name (``pd20200126-…``,
+``2020-01-26``), ``publication_date``; else unknown (None).
 """
 from __future__ import annotations
 
@@ -33,11 +46,38 @@ BYLINE_ROLE = re.compile(
     r"(?P<title>[^\s□■◇◆]*?(?:特约记者|见习记者|实习记者|通讯员|实习生|记者|编辑|摄影|报道))[ \t\u3000]*"
     r"(?P<names>[^□■◇◆]*?)(?=[ \t\u3000]*(?:[^\s□■◇◆]*?(?:特约记者|见习记者|实习记者|通讯员|实习生|记者|编辑|摄影|报道))|[ \t\u3000]*$)"
 )
-DATELINE = re.compile(
-    r"^(?:本报|本刊|新华社|中新社)?(?P<place>[\u4e00-\u9fff]{0,6}?)"
-    r"(?:(?P<year>\d{4})年)?(?:(?P<month>\d{1,2})月)?(?P<day>\d{1,2})日(?:电|讯)"
-    r"|^本报讯"
-)
+_CJK = r"\u4e00-\u9fff"
+# news outlets that print datelines and bylines: the deictic 本报 (this paper) and the
+# agencies by name, else any name ending in a paper/agency/station word
+OUTLET = (r"(?:本报|本刊|本台|本网|本社|新华社|中新社|中通社|新华网|人民网|中新网|央视网|央广网|光明网|"
+          rf"[{_CJK}]{{2,8}}?(?:日报|晚报|早报|晨报|时报|商报|新闻网|新闻社|通讯社|广播电视台|电视台|广播电台))")
+_PLACES = rf"[{_CJK}]{{1,10}}(?:[、·][{_CJK}]{{1,10}})*"
+_DATE = r"(?:(?P<year>\d{4})年)?(?:(?P<month>\d{1,2})月)?(?P<day>\d{1,2})日"
+# 本报北京1月26日电, 新华社北京1月5日电, 据新华社电, 本报讯, 本报华盛顿、开罗1月2日电, 本报安卡拉电
+DATELINE_OUTLET = re.compile(
+    rf"^(?:据)?(?P<outlet>{OUTLET})(?:驻)?(?P<place>{_PLACES})??(?:{_DATE})?(?P<kind>电|讯)")
+# 北京1月26日电 without an outlet: a date and a break after it are required
+DATELINE_BARE = re.compile(rf"^(?P<place>[{_CJK}]{{1,10}}?)?{_DATE}(?P<kind>电|讯)(?=[\s（(：:]|$)")
+
+
+def match_dateline(text: str, pos: int = 0) -> re.Match | None:
+    """A dateline at ``text[pos:]`` (outlet, places, date, 电/讯), or None."""
+    sub = text[pos:]
+    return DATELINE_OUTLET.match(sub) or DATELINE_BARE.match(sub)
+
+
+# reporter roles that are titles (本报记者, 新华社记者, 本报驻巴黎记者, 通讯员) and roles in
+# producing the text that are not (执笔, 撰稿)
+_ROLE_WORD = r"(?:首席记者|特约记者|见习记者|实习记者|摄影记者|记者|特约通讯员|通讯员|实习生)"
+CREDIT_ROLE = re.compile(
+    rf"(?P<role>(?:{OUTLET}(?:驻[{_CJK}]{{1,8}}?)?)?{_ROLE_WORD}|执笔|撰稿)(?P<sep>[ \t:：]*)")
+NON_TITLE_ROLES = ("执笔", "撰稿")
+# what may follow the last name: 徐锦庚整理, 蒋云龙采访整理, 谢卫群等报道
+_NAME_TAIL = re.compile(r"(?:等)?(?:采访整理|整理|综合报道|报道|执笔|编译|供稿|摄影|摄)$|等$")
+_NAME = re.compile(rf"^(?:[{_CJK}]{{2,4}}|[{_CJK}]{{1,8}}[·•][{_CJK}]{{1,10}})$")
+_SEP = re.compile(r"[、，,；;]|\s+")
+
+
 # a paragraph ending in one of these ends a sentence; otherwise the next one continues it
 SENTENCE_END = set("。！？!?…；;：:")
 CLOSERS = set("”’」』）)》】\"'")
@@ -59,9 +99,12 @@ class LayoutSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mode: Literal["auto", "newspaper", "plain"] = "auto"
-    """``auto``: a text with bylines is a newspaper page, anything else one document."""
+    """``auto``: a text with □ bylines is a newspaper page, anything else one document (whose
+    leading title lines, if any, become pre-title/title/subtitle); ``plain``: one document, no titles."""
     publication_date: dt.date | None = None
-    """Issue date of the page; datelines such as ``本报4月28日讯`` are resolved against it."""
+    """Issue date of the page: the date of documents without a record date, dateline or date
+    in the file name; datelines such as ``本报4月28日讯`` are resolved against it when the file
+    name holds no date."""
     join_column_breaks: bool = True
     """Join paragraphs that do not end a sentence (printed column breaks)."""
 
@@ -70,7 +113,7 @@ class LayoutSettings(BaseModel):
 class Line:
     start: int  # source offset of the first character
     text: str  # the line without its newline
-    kind: str  # blank | heading | byline | text
+    kind: str  # blank | heading | byline | text | title (a title line without Markdown marks)
     level: int = 0
 
     @property
@@ -176,11 +219,19 @@ def parse_byline(byline: str) -> tuple[list[str], list[tuple[int, int, str]], li
 
 
 def resolve_dateline(line: str, publication_date: dt.date | None) -> dt.date | None:
-    m = DATELINE.match(line)
-    if not m or not m.group("day"):
-        return publication_date if m else None
+    """Date of a dateline at the start of ``line``; ``publication_date`` is the reference
+    for a missing year or month (and the date of a dateline without a day, 本报讯).
+    None when ``line`` has no dateline or its date cannot be known."""
+    m = match_dateline(line)
+    if not m:
+        return None
+    return _dateline_date(m, publication_date)
+
+
+def _dateline_date(m: re.Match, ref: dt.date | None) -> dt.date | None:
+    if not m.group("day"):
+        return ref
     day = int(m.group("day"))
-    ref = publication_date
     month = int(m.group("month")) if m.group("month") else (ref.month if ref else None)
     year = int(m.group("year")) if m.group("year") else (ref.year if ref else None)
     if month is None or year is None:
@@ -195,6 +246,240 @@ def resolve_dateline(line: str, publication_date: dt.date | None) -> dt.date | N
         except ValueError:
             pass
     return date
+
+
+_PATH_DATE = re.compile(r"(?<![0-9])((?:19|20)\d\d)(?:(?P<sep>[-_.]?)(\d\d)(?P=sep)(\d\d)|[-_.年/](\d{1,2})[-_.月/](\d{1,2})日?)(?![0-9])")
+
+
+def date_from_path(source: str | None) -> dt.date | None:
+    """A date written in a file name (``pd20200126-02-02.txt``, ``2020-01-26.md``,
+    ``news_2020_1_26.jsonl``), else in its folders (``2020/01/26/a.txt``); None if none."""
+    if not source or source.startswith("<"):
+        return None
+    path = source.replace("\\", "/")
+    name = path.rsplit("/", 1)[-1]
+    for where in (name, path):
+        for m in _PATH_DATE.finditer(where):
+            y, mo, d = int(m.group(1)), int(m.group(3) or m.group(5)), int(m.group(4) or m.group(6))
+            try:
+                return dt.date(y, mo, d)
+            except ValueError:
+                continue
+    return None
+
+
+# --------------------------------------------------------------------------- credits
+
+@dataclass
+class Credits:
+    """Datelines and bylines found in an article's body (offsets index the article text)."""
+
+    parts: list[str] = field(default_factory=list)  # the credits as written
+    reporter_spans: list[tuple[int, int, str]] = field(default_factory=list)
+    role_spans: list[tuple[int, int, str]] = field(default_factory=list)
+    dateline: re.Match | None = None  # matched against the dateline's own text
+    dateline_spans: list[tuple[int, int, str]] = field(default_factory=list)  # outlet ORG, places PLACE
+    header_end: int | None = None  # end of byline lines that stand before the body
+
+
+def _split_names(text: str, a: int, b: int) -> list[tuple[int, int, str]] | None:
+    """Names written in ``text[a:b]`` (separated by 、，, or spaces), with their raw spans.
+
+    Two-character names printed with padding (``王  波``) keep the padding in their span;
+    runs of single characters pair up (``王  波  文  君`` -> 王波, 文君).  None if a part
+    is not a name."""
+    seg = text[a:b].rstrip()
+    tail = _NAME_TAIL.search(seg)
+    if tail and tail.start() > 0:
+        seg = seg[:tail.start()]
+    tokens = [(a + t.start(), t.group()) for t in re.finditer(r"[^\s、，,；;]+", seg)]
+    out: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(tokens):
+        start, tok = tokens[i]
+        if len(tok) == 1:
+            j = i + 1
+            while j < len(tokens) and len(tokens[j][1]) == 1 and not text[tokens[j - 1][0] + 1:tokens[j][0]].strip():
+                j += 1
+            run = tokens[i:j]
+            if len(run) < 2:
+                return None
+            k = 0
+            while k < len(run):
+                size = 3 if len(run) - k == 3 else 2
+                group = run[k:k + size]
+                s, e = group[0][0], group[-1][0] + 1
+                out.append((s, e, "".join(t for _, t in group)))
+                k += size
+            i = j
+            continue
+        if not _NAME.match(tok):
+            return None
+        out.append((start, start + len(tok), tok))
+        i += 1
+    return out
+
+
+def parse_credit(text: str, start: int = 0, end: int | None = None, *, bracketed: bool = True
+                 ) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]] | None:
+    """Roles and names of a credit that fills ``text[start:end]``: ``本报记者 X 通讯员 Y``,
+    ``记者李永群、郑琪``, ``综合本报记者X、Y等报道``, ``执笔：王  波  文  君``.
+
+    Returns ``(role_spans, name_spans)`` with offsets into ``text``, or None when the
+    span is not entirely a credit.  Outside brackets (``bracketed=False``) a bare role
+    word must be followed by a space or colon (``记者 王浩``, not ``记者节快乐``)."""
+    end = len(text) if end is None else end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if text.startswith(("综合", "据"), start):
+        start += 1 if text[start] == "据" else 2
+    roles: list[tuple[int, int, str]] = []
+    names: list[tuple[int, int, str]] = []
+    pos = start
+    while pos < end:
+        m = CREDIT_ROLE.match(text, pos, end)
+        if not m:
+            return None
+        if not bracketed and not roles and not m.group("sep") and re.fullmatch(_ROLE_WORD, m.group("role")):
+            return None
+        nxt = end
+        for n in CREDIT_ROLE.finditer(text, m.end(), end):
+            if text[n.start() - 1].isspace() or text[n.start() - 1] in "、，,；;":
+                nxt = n.start()
+                break
+        found = _split_names(text, m.end(), nxt)
+        if not found:
+            return None
+        roles.append((m.start("role"), m.end("role"), m.group("role")))
+        names += found
+        pos = nxt
+        while pos < end and text[pos].isspace():
+            pos += 1
+    return (roles, names) if names else None
+
+
+_OPEN, _CLOSE = "（(", "）)"
+_DEICTIC_OUTLETS = ("本报", "本刊", "本台", "本网", "本社")
+
+
+def _line_spans(text: str, lo: int) -> list[tuple[int, int]]:
+    spans, pos = [], lo
+    for part in text[lo:].split("\n"):
+        if part.strip():
+            a = pos + len(part) - len(part.lstrip())
+            spans.append((a, pos + len(part.rstrip())))
+        pos += len(part) + 1
+    return spans
+
+
+def find_credits(text: str, body_start: int) -> Credits:
+    """Datelines and bylines at the start of the body (its first lines) and at its end
+    (its last lines, or a bracketed credit closing the last paragraph)."""
+    c = Credits()
+    lines = _line_spans(text, body_start)
+    if not lines:
+        return c
+
+    def add(found, part: str) -> None:
+        roles, names = found
+        c.role_spans += roles
+        c.reporter_spans += names
+        c.parts.append(part)
+
+    def dateline(m: re.Match, at: int) -> None:
+        if c.dateline is None:
+            c.dateline = m
+        if "outlet" in m.re.groupindex and m.group("outlet") not in _DEICTIC_OUTLETS:
+            c.dateline_spans.append((at + m.start("outlet"), at + m.end("outlet"), "ORG"))
+        if "outlet" in m.re.groupindex and m.group("place"):
+            for p in re.finditer(r"[^、·]+", m.group("place")):
+                s = at + m.start("place") + p.start()
+                c.dateline_spans.append((s, s + len(p.group()), "PLACE"))
+
+    used = set()
+    # the start: byline lines, then a dateline with its bracketed credit
+    for k, (a, z) in enumerate(lines[:3]):
+        m = match_dateline(text[a:z])
+        if m:
+            dateline(m, a)
+            used.add(k)
+            after = a + m.end()
+            while after < z and text[after] in " \t":
+                after += 1
+            if after < z and text[after] in _OPEN:
+                close = _closing(text, after, z)
+                found = parse_credit(text, after + 1, close) if close else None
+                if found:
+                    add(found, text[a:close + 1])
+                    break
+            c.parts.append(text[a:a + m.end()])
+            break
+        found = parse_credit(text, a, z, bracketed=False) if z - a <= 60 else None
+        if not found and z - a <= 60 and text[a] in _OPEN and text[z - 1] in _CLOSE and _closing(text, a, z) == z - 1:
+            found = parse_credit(text, a + 1, z - 1)
+        if not found:
+            break
+        add(found, text[a:z])
+        used.add(k)
+        c.header_end = z
+    # the end: bracketed credits and datelines, byline lines
+    for k in range(len(lines) - 1, max(len(lines) - 3, 0) - 1, -1):
+        if k in used:
+            break
+        a, z = lines[k]
+        if text[z - 1] in _CLOSE:
+            o = _opening(text, a, z - 1)
+            if o is None:
+                break
+            if o > a and text[o - 1] not in "。！？!?”’…":
+                break
+            m = match_dateline(text[o + 1:z - 1])
+            rest = o + 1 + (m.end() if m else 0)
+            found = parse_credit(text, rest, z - 1) if text[rest:z - 1].strip() else None
+            if m and (found or not text[rest:z - 1].strip()):
+                dateline(m, o + 1)
+            elif not found:
+                break
+            if found:
+                c.role_spans += found[0]
+                c.reporter_spans += found[1]
+            c.parts.append(text[o:z])
+            if o > a:
+                break
+            continue
+        found = parse_credit(text, a, z, bracketed=False) if z - a <= 60 else None
+        if not found:
+            break
+        add(found, text[a:z])
+    c.reporter_spans.sort()
+    c.role_spans.sort()
+    return c
+
+
+def _closing(text: str, o: int, limit: int) -> int | None:
+    depth = 0
+    for i in range(o, limit):
+        if text[i] in _OPEN:
+            depth += 1
+        elif text[i] in _CLOSE:
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
+
+
+def _opening(text: str, lo: int, close: int) -> int | None:
+    depth = 0
+    for i in range(close, lo - 1, -1):
+        if text[i] in _CLOSE:
+            depth += 1
+        elif text[i] in _OPEN:
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
 
 
 def doc_id_for(source: str, record: str | None, article_index: int) -> str:
@@ -219,8 +504,12 @@ def _article_starts(lines: list[Line]) -> list[int]:
 
 
 def build_article(lines: list[Line], source_text: str, settings: LayoutSettings, *,
-                  source: str, record: str | None, article_index: int, reflow: bool) -> Document:
-    """Repaired text and header fields of one article made of ``lines``."""
+                  source: str, record: str | None, article_index: int, reflow: bool,
+                  record_date: dt.date | None = None) -> Document:
+    """Repaired text and header fields of one article made of ``lines``.
+
+    ``record_date``: the date of the input record (``input.date_column``), which wins
+    over every date the text or its file name gives."""
     b = _Builder()
     headings: list[tuple[int, str]] = []
     byline = None
@@ -229,7 +518,7 @@ def build_article(lines: list[Line], source_text: str, settings: LayoutSettings,
     reporter_spans: list[tuple[int, int, str]] = []
     role_spans: list[tuple[int, int, str]] = []
     body_start = None
-    date = None
+    dateline_match = None
     prev: Line | None = None
     gap_start = None  # source offset of the newline after the previous content line
     blank_between = False
@@ -244,9 +533,9 @@ def build_article(lines: list[Line], source_text: str, settings: LayoutSettings,
                     and not ends_sentence(_content(prev)[0]))
             if not join:
                 b.add_break(gap_start)
-        in_header = body_start is None and line.kind in ("heading", "byline")
+        in_header = body_start is None and line.kind in ("heading", "title", "byline")
         start, end = b.add(content, cstart)
-        if in_header and line.kind == "heading":
+        if in_header and line.kind in ("heading", "title"):
             headings.append((line.level, content))
         elif line.kind == "byline" and byline is None:
             byline, byline_at = content, start
@@ -255,7 +544,7 @@ def build_article(lines: list[Line], source_text: str, settings: LayoutSettings,
             role_spans = [(start + s, start + e, t) for s, e, t in roles]
         elif body_start is None:
             body_start = start
-            date = resolve_dateline(content, settings.publication_date)
+            dateline_match = match_dateline(content)
         prev = line
         gap_start = line.end
         blank_between = False
@@ -264,44 +553,146 @@ def build_article(lines: list[Line], source_text: str, settings: LayoutSettings,
     if headings:
         top = min(level for level, _ in headings)
         k = next(i for i, (level, _) in enumerate(headings) if level == top)
-        pre = " ".join(h for _, h in headings[:k]) or None
+        pre = " ".join(h.rstrip("—-－：: ") for _, h in headings[:k]) or None
         title = headings[k][1]
         sub = " ".join(h.lstrip("—-－ ") for _, h in headings[k + 1:]) or None
     if body_start is None:
         body_start = len(text)
+    dateline_spans: list[tuple[int, int, str]] = []
+    if byline is None:
+        # no □ byline: datelines and credits of papers and agencies in the body
+        credits = find_credits(text, body_start)
+        if credits.parts:
+            byline = " ".join(credits.parts)
+            byline_at = text.find(credits.parts[0], body_start)
+            reporter_spans, role_spans = credits.reporter_spans, credits.role_spans
+            seen = set()
+            reporters = [n for _, _, n in reporter_spans if not (n in seen or seen.add(n))]
+        dateline_match = credits.dateline or dateline_match
+        dateline_spans = credits.dateline_spans
+        if credits.header_end is not None:
+            body_start = min(len(text), credits.header_end + 1)
+    file_date = date_from_path(source)
+    ref = file_date or settings.publication_date
+    date = (record_date or (dateline_match and _dateline_date(dateline_match, ref))
+            or file_date or settings.publication_date)
     offsets = b.offsets
     doc = Document(
         doc_id=doc_id_for(source, record, article_index), source=source, record=record,
         article_index=article_index,
         pre_title=pre, title=title, subtitle=sub, byline=byline, reporters=reporters,
-        date=date or settings.publication_date, text=text, body_start=body_start,
+        date=date, text=text, body_start=body_start,
         source_start=offsets[0] if offsets else 0, source_end=(offsets[-1] + 1) if offsets else 0,
         offsets=offsets, source_text=source_text,
     )
     doc.reporter_spans = reporter_spans  # type: ignore[attr-defined]
     doc.byline_roles = role_spans  # type: ignore[attr-defined]
     doc.byline_start = byline_at  # type: ignore[attr-defined]
+    doc.dateline_spans = dateline_spans  # type: ignore[attr-defined]
     return doc
 
 
+# an article's title lines: short, no sentence inside, not ending one
+_TITLE_MAX = 64
+_TITLE_END = set("。；;…，,、")
+_COLUMN_TAG = re.compile(r"[（(][^（）()]{2,16}[）)]$")
+
+
+def _title_like(line: Line, strong: bool) -> bool:
+    s = line.text.strip()
+    if line.kind != "text" or not 2 <= len(s) <= _TITLE_MAX or "。" in s:
+        return False
+    last = s.rstrip("”’」』》\"'")[-1:] if s.rstrip("”’」』》\"'") else ""
+    if last in _TITLE_END or (last in "！？!?" and not strong):
+        return False
+    if match_dateline(s) or parse_credit(s, bracketed=False) or (s[0] in _OPEN and s[-1] in _CLOSE):
+        return False
+    return True
+
+
+def title_lines(lines: list[Line]) -> dict[int, str]:
+    """The title block of an article as crawlers write it: ``{line index: role}`` with
+    roles ``pre``/``title``/``sub``, or ``{}`` when the text does not open with one.
+
+    Title lines are the leading short lines without sentence-final punctuation, up to a
+    blank line (at most four) or, without a blank line, up to three lines followed by a
+    paragraph that ends a sentence.  The body must follow."""
+    content = [i for i, line in enumerate(lines) if line.kind != "blank"]
+    if len(content) < 2 or lines[content[0]].kind != "text":
+        return {}
+    first = content[0]
+    blank_at = next((i for i in range(first, len(lines)) if lines[i].kind == "blank"), None)
+    block: list[int] = []
+    if blank_at is not None and blank_at - first <= 4 and any(lines[i].kind != "blank" for i in range(blank_at, len(lines))):
+        block = list(range(first, blank_at))
+        if not all(_title_like(lines[i], strong=True) for i in block):
+            block = []
+    if not block:
+        # without a blank line the lines must read as titles, not as the start of a
+        # hard-wrapped paragraph: no comma unless marked as a title (——, a column tag), and
+        # the text must not be wrapped at a fixed width
+        for i in content[:3]:
+            t = lines[i].text.strip()
+            marked = t.endswith(("——", "：", ":")) or t.startswith("——") or bool(_COLUMN_TAG.search(t))
+            if not _title_like(lines[i], strong=False) or (not marked and re.search(r"[，,]", t)):
+                break
+            block.append(i)
+        open_lines = [i for i in content if not ends_sentence(lines[i].text)]
+        if len(open_lines) >= 3 and len(open_lines) > 0.3 * len(content):
+            return {}
+        rest = [i for i in content if i > (block[-1] if block else first)]
+        if not block or not rest:
+            return {}
+        nxt = lines[rest[0]].text.strip()
+        if not (ends_sentence(nxt) or len(nxt) > _TITLE_MAX or match_dateline(nxt)
+                or parse_credit(nxt, bracketed=False)):
+            return {}
+    body = [i for i in content if i > block[-1]]
+    if not body or not any(ends_sentence(lines[i].text) or len(lines[i].text.strip()) > _TITLE_MAX for i in body):
+        return {}
+    texts = [lines[i].text.strip() for i in block]
+    pre_mark = [t.endswith(("——", "—", "：", ":")) for t in texts]
+    sub_mark = [t.startswith(("——", "—", "－－")) for t in texts]
+    main = [k for k in range(len(block)) if not pre_mark[k] and not sub_mark[k]]
+    if not main:
+        t = len(block) - 1
+    elif any(_COLUMN_TAG.search(texts[k]) for k in main):
+        t = next(k for k in main if _COLUMN_TAG.search(texts[k]))
+    elif any(pre_mark):
+        last_pre = max(k for k in range(len(block)) if pre_mark[k])
+        t = next((k for k in main if k > last_pre), main[0])
+    elif len(main) == 1:
+        t = main[0]
+    else:
+        # 引题 above the main title is the common form; a 副题 below starts with ——
+        t = main[1]
+    return {i: ("pre" if k < t else "title" if k == t else "sub") for k, i in enumerate(block)}
+
+
 def split_page(source_text: str, source: str, settings: LayoutSettings | None = None,
-               record: str | None = None) -> list[Document]:
-    """Split a decoded source text into article documents (one for plain text)."""
+               record: str | None = None, date: dt.date | None = None) -> list[Document]:
+    """Split a decoded source text into article documents (one for plain text).
+
+    ``date``: the input record's own date (``input.date_column``), if any."""
     settings = settings or LayoutSettings()
     text = normalise(source_text)
     lines = split_lines(text)
     starts = _article_starts(lines) if settings.mode != "plain" else []
+    if settings.mode != "plain" and not starts:
+        # an article as crawlers write it: title lines, then the body
+        for i, role in title_lines(lines).items():
+            lines[i].kind, lines[i].level = "title", (1 if role == "title" else 2)
     if settings.mode == "newspaper" and not starts:
         starts = [0]
     if not starts:
         doc = build_article(lines, source_text, settings, source=source, record=record,
-                            article_index=0, reflow=False)
+                            article_index=0, reflow=False, record_date=date)
         return [doc]
     docs = []
     bounds = starts + [len(lines)]
     for k, (a, z) in enumerate(zip(bounds, bounds[1:])):
         docs.append(build_article(lines[a:z], source_text, settings, source=source, record=record,
-                                  article_index=k, reflow=True))
+                                  article_index=k, reflow=True, record_date=date))
     return docs
 
 
@@ -320,5 +711,8 @@ class LayoutStage:
         out = []
         for item in items:
             d = item.doc
-            out.extend(Analysis(doc) for doc in split_page(d.source_text, d.source, self.settings, record=d.record))
+            # a record's own date travels on its text (readers.DatedText) or on the document
+            date = getattr(d.source_text, "date", None) or d.date
+            out.extend(Analysis(doc) for doc in split_page(d.source_text, d.source, self.settings,
+                                                           record=d.record, date=date))
         return out

@@ -1,7 +1,7 @@
 """Input: discover files and turn them into raw records ``(source, record, text)``.
 
 Formats: txt and md (one document per file), jsonl, csv and parquet (one
-document per row/line, configurable text and id columns).  Encodings: UTF-8 with
+document per row/line, configurable text, id and date columns).  Encodings: UTF-8 with
 or without BOM and GB18030 (a superset of GBK and GB2312) are detected unless the
 config names one.  Anything that cannot be read raises :class:`InputError` naming
 the file and the problem; a bad line in a jsonl file fails only that record.
@@ -9,10 +9,12 @@ the file and the problem; a bad line in a jsonl file fails only that record.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import glob
 import io
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -39,6 +41,59 @@ class RawRecord:
     text: str | None  # None when the record failed
     error: InputError | None = None
     sha256: str | None = None  # of the file's bytes (text files)
+    date: dt.date | None = None  # the record's date column (input.date_column)
+
+    def __post_init__(self) -> None:
+        if self.date is not None and self.text is not None and not isinstance(self.text, DatedText):
+            self.text = DatedText(self.text, self.date)
+
+
+class DatedText(str):
+    """A record's text that carries the record's date (``input.date_column``).
+
+    The text is what travels from the reader to the layout stage (as the document's
+    ``source_text``), so the date goes with it through every executor; it pickles with
+    its date and compares and slices as the plain string."""
+
+    def __new__(cls, text: str, date: dt.date | None = None):
+        obj = super().__new__(cls, text)
+        obj.date = date
+        return obj
+
+    def __getnewargs__(self):
+        return (str(self), self.date)
+
+
+_DATE_SEP = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:$|[\sT])")
+_DATE_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:$|[\sT])")
+
+
+def parse_date(value) -> dt.date | None:
+    """A record's date from a date column value: a date, a datetime or timestamp, or a string
+    such as ``2020-01-26``, ``2020/1/26``, ``2020.01.26``, ``20200126``, ``2020年1月26日``,
+    ``2020-01-26 08:30:00`` (the time is dropped); an int ``20200126``.  None when the value
+    is empty or not a date."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        return value.to_pydatetime().date()
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    m = _DATE_SEP.match(value) or _DATE_COMPACT.match(value)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
 
 
 def discover(patterns: list[str], base_dir: Path, extensions: list[str]) -> list[tuple[Path, str]]:
@@ -176,7 +231,8 @@ def read_jsonl(path: Path, source: str, settings) -> Iterator[RawRecord]:
             yield RawRecord(source, rec, None, InputError(source, f"no text key {col!r} (keys: {', '.join(map(str, obj))})", rec))
             continue
         value, err = _record_text(obj[col], source, rec, col)
-        yield RawRecord(source, rec, value, err)
+        date = parse_date(obj.get(settings.date_column)) if getattr(settings, "date_column", None) else None
+        yield RawRecord(source, rec, value, err, date=date)
     if not any_line:
         raise InputError(source, "empty file")
 
@@ -191,10 +247,13 @@ def read_csv(path: Path, source: str, settings) -> Iterator[RawRecord]:
         raise InputError(source, f"no column {settings.text_column!r} (columns: {', '.join(fields)})")
     if settings.id_column and settings.id_column not in fields:
         raise InputError(source, f"no id column {settings.id_column!r} (columns: {', '.join(fields)})")
+    datecol = getattr(settings, "date_column", None)
+    if datecol and datecol not in fields:
+        raise InputError(source, f"no date column {datecol!r} (columns: {', '.join(fields)})")
     for n, row in enumerate(reader, start=1):
         rec = str(row[settings.id_column]) if settings.id_column else f"row {n}"
         value, err = _record_text(row.get(settings.text_column), source, rec, settings.text_column)
-        yield RawRecord(source, rec, value, err)
+        yield RawRecord(source, rec, value, err, date=parse_date(row.get(datecol)) if datecol else None)
 
 
 def read_parquet(path: Path, source: str, settings) -> Iterator[RawRecord]:
@@ -215,15 +274,19 @@ def read_parquet(path: Path, source: str, settings) -> Iterator[RawRecord]:
         raise InputError(source, f"column {col!r} has type {schema.field(col).type}, expected string")
     if idcol and idcol not in schema.names:
         raise InputError(source, f"no id column {idcol!r} (columns: {', '.join(schema.names)})")
+    datecol = getattr(settings, "date_column", None)
+    if datecol and datecol not in schema.names:
+        raise InputError(source, f"no date column {datecol!r} (columns: {', '.join(schema.names)})")
     n = 0
-    for batch in pf.iter_batches(columns=[c for c in (col, idcol) if c]):
+    for batch in pf.iter_batches(columns=list(dict.fromkeys(c for c in (col, idcol, datecol) if c))):
         texts = batch.column(col).to_pylist()
         ids = batch.column(idcol).to_pylist() if idcol else [None] * len(texts)
-        for value, rid in zip(texts, ids):
+        dates = batch.column(datecol).to_pylist() if datecol else [None] * len(texts)
+        for value, rid, date in zip(texts, ids, dates):
             n += 1
             rec = str(rid) if rid is not None else f"row {n}"
             value, err = _record_text(value, source, rec, col)
-            yield RawRecord(source, rec, value, err)
+            yield RawRecord(source, rec, value, err, date=parse_date(date))
 
 
 def read_file(path: Path, shown: str, settings) -> Iterator[RawRecord]:

@@ -97,3 +97,86 @@ def test_sample_page_run_writes_all_tables(tmp_path):
     tokens = pd.read_parquet(out / "tokens")
     text = SAMPLE.read_text(encoding="utf-8")
     assert all(text[r.start:r.end].replace("\n", "") == r.text for r in tokens.itertuples())
+
+
+# --------------------------------------------------------------------------- record dates (input.date_column)
+
+import datetime as dt  # noqa: E402
+import pickle  # noqa: E402
+
+from pipeline.readers import DatedText, RawRecord, parse_date  # noqa: E402
+
+
+@pytest.mark.parametrize("value, date", [
+    ("2020-01-26", dt.date(2020, 1, 26)), ("2020/1/26", dt.date(2020, 1, 26)), ("2020.01.26", dt.date(2020, 1, 26)),
+    ("20200126", dt.date(2020, 1, 26)), ("2020年1月26日", dt.date(2020, 1, 26)),
+    ("2020-01-26 08:30:00", dt.date(2020, 1, 26)), ("2020-01-26T08:30:00+08:00", dt.date(2020, 1, 26)),
+    (20200126, dt.date(2020, 1, 26)), (dt.datetime(2020, 1, 26, 23, 0), dt.date(2020, 1, 26)),
+    (dt.date(2020, 1, 26), dt.date(2020, 1, 26)),
+    ("", None), (None, None), ("yesterday", None), ("2020-13-01", None), (True, None), (3.5, None),
+])
+def test_parse_date_values(value, date):
+    assert parse_date(value) == date
+
+
+def test_a_record_date_travels_with_its_text_through_pickling():
+    rec = RawRecord("a.jsonl", "line 1", "正文。", date=dt.date(2020, 1, 26))
+    assert isinstance(rec.text, DatedText) and rec.text == "正文。"
+    back = pickle.loads(pickle.dumps(rec))
+    assert back.text.date == dt.date(2020, 1, 26) and back.date == dt.date(2020, 1, 26)
+
+
+DATED = "本报北京1月5日电 今年一季度，青岛市新增企业6835家。"
+UNDATED = "今年一季度，青岛市新增企业6835家。"
+
+
+def run_dated(tmp_path, paths, stages=("layout", "segment"), layout=None, **input_opts):
+    cfg = load_config(data={"stages": list(stages), "input": {"paths": paths, **input_opts},
+                            "layout": layout or {}, "entities": {"backend": "none"},
+                            "output": {"dir": str(tmp_path / "out")}}, base_dir=tmp_path)
+    summary = run(cfg, progress=False)
+    return summary, pd.read_parquet(tmp_path / "out" / "documents")
+
+
+def test_date_column_wins_and_other_records_never_inherit_it(tmp_path):
+    rows = [{"id": "a", "text": DATED, "day": "2020-03-02"},  # the column beats the dateline
+            {"id": "b", "text": DATED},  # no key: the dateline, resolved against the file name's year
+            {"id": "c", "text": UNDATED, "day": ""},  # empty: the file name's date
+            {"id": "d", "text": UNDATED, "day": "not a date"}]
+    path = tmp_path / "news-2019-01-10.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    _, docs = run_dated(tmp_path, [path.name], id_column="id", date_column="day",
+                        layout={"publication_date": "2024-04-29"})
+    dates = dict(zip(docs["record"], docs["date"]))
+    assert dates == {"a": dt.date(2020, 3, 2), "b": dt.date(2019, 1, 5), "c": dt.date(2019, 1, 10),
+                     "d": dt.date(2019, 1, 10)}
+
+
+def test_date_column_of_csv_and_parquet(tmp_path):
+    pd.DataFrame({"body": [UNDATED, UNDATED], "when": ["2020/1/26", None]}).to_csv(tmp_path / "in.csv", index=False)
+    pq.write_table(pa.table({"body": [UNDATED, UNDATED],
+                             "when": pa.array([dt.date(2020, 1, 27), None], pa.date32())}), tmp_path / "in.parquet")
+    summary, docs = run_dated(tmp_path, ["in.csv", "in.parquet"], text_column="body", date_column="when")
+    assert summary.ok == 4
+    got = {(r.source, r.record): r.date for r in docs.itertuples()}
+    # no date anywhere (no column value, dateline, file date or publication_date): unknown
+    assert got == {("in.csv", "row 1"): dt.date(2020, 1, 26), ("in.csv", "row 2"): None,
+                   ("in.parquet", "row 1"): dt.date(2020, 1, 27), ("in.parquet", "row 2"): None}
+
+
+def test_missing_date_column_is_an_input_error(tmp_path):
+    pd.DataFrame({"text": [UNDATED]}).to_csv(tmp_path / "in.csv", index=False)
+    summary, docs = run_dated(tmp_path, ["in.csv"], date_column="when")
+    assert summary.ok == 0
+    assert "no date column 'when'" in docs.loc[0, "error"]
+
+
+def test_facts_times_resolve_against_the_document_date(tmp_path):
+    rows = [{"text": UNDATED, "day": "2020-01-26"}, {"text": UNDATED, "day": "2021-06-01"}, {"text": UNDATED}]
+    (tmp_path / "in.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    run_dated(tmp_path, ["in.jsonl"], stages=("layout", "segment", "entities", "facts"), date_column="day")
+    docs = pd.read_parquet(tmp_path / "out" / "documents")
+    facts = pd.read_parquet(tmp_path / "out" / "facts").merge(docs[["doc_id", "record"]], on="doc_id")
+    starts = dict(zip(facts["record"], facts["time_start"]))
+    assert starts["line 1"] == dt.date(2020, 1, 1) and starts["line 2"] == dt.date(2021, 1, 1)
+    assert pd.isna(starts["line 3"])  # 今年 of an undated document is unknown

@@ -116,3 +116,183 @@ def test_plain_text_passes_through_as_one_document():
 def test_normalisation_is_one_to_one():
     t = "ＡＢＣ１２３％\u3000，。"
     assert normalise(t) == "ABC123% ，。"
+
+
+# --------------------------------------------------------------------------- articles as crawlers write them
+
+from pipeline.layout import date_from_path, find_credits, match_dateline, parse_credit  # noqa: E402
+from pipeline.sentences import split_sentences  # noqa: E402
+
+BODY = "3月4日，市政府召开会议，部署全年工作。\n会议指出，今年将改造老旧小区200个。\n"
+
+
+@pytest.mark.parametrize("head, pre, title, sub", [
+    ("老旧小区焕发新活力\n\n", None, "老旧小区焕发新活力", None),
+    ("城市更新迈出新步伐——\n老旧小区焕发新活力\n\n", "城市更新迈出新步伐", "老旧小区焕发新活力", None),
+    ("老旧小区焕发新活力（民生观察）\n——来自江南某市的调查\n\n", None, "老旧小区焕发新活力（民生观察）", "来自江南某市的调查"),
+    ("城市更新\n老旧小区焕发新活力\n\n", "城市更新", "老旧小区焕发新活力", None),  # 引题 above the main title
+    ("张三：\n扎根基层 服务群众（时代楷模）\n\n", "张三", "扎根基层 服务群众（时代楷模）", None),
+    ("城市更新迈出新步伐\n老旧小区焕发新活力（民生观察）\n——来自某市的调查\n\n", "城市更新迈出新步伐",
+     "老旧小区焕发新活力（民生观察）", "来自某市的调查"),
+    ("老旧小区焕发新活力\n", None, "老旧小区焕发新活力", None),  # no blank line before the body
+    ("# 老旧小区焕发新活力\n\n", None, "老旧小区焕发新活力", None),  # Markdown heading
+])
+def test_title_lines_of_a_crawled_article(head, pre, title, sub):
+    text = head + BODY
+    (doc,) = split_page(text, "a.txt")
+    assert (doc.pre_title, doc.title, doc.subtitle) == (pre, title, sub)
+    assert doc.text[doc.body_start:].startswith("3月4日")
+    # the title is a sentence of its own, not glued to the body's first sentence
+    sentences = [doc.text[s:e] for s, e in split_sentences(doc.text)]
+    assert sentences[sentences.index(title) + (2 if sub else 1)].startswith("3月4日") or sub is None
+    assert any(s.startswith("3月4日") for s in sentences)
+    for i, ch in enumerate(doc.text):
+        assert normalise(text)[doc.offsets[i]] == ch
+
+
+@pytest.mark.parametrize("text", [
+    "青岛市政府今天发布通知。\n全市共有企业100家。",  # the first line is a sentence
+    "老旧小区焕发新活力",  # a title with no body
+    "会议指出，今年将改造老旧小区\n200个，惠及居民3万户。",  # a sentence broken across lines
+    "老旧小区焕发新活力\n城市更新\n第三行\n第四行\n第五行",  # short lines, no paragraph
+])
+def test_texts_that_do_not_open_with_a_title(text):
+    (doc,) = split_page(text, "a.txt")
+    assert doc.title is None and doc.pre_title is None
+
+
+CREDIT_CASES = [
+    # text, reporters, role titles, byline, date (file name a.txt, publication date 2024-04-29)
+    ("本报北京1月26日电（记者 刘志强）" + BODY, ["刘志强"], ["记者"], "本报北京1月26日电（记者 刘志强）", dt.date(2024, 1, 26)),
+    ("新华社北京1月5日电（记者王浩、李明）" + BODY, ["王浩", "李明"], ["记者"], "新华社北京1月5日电（记者王浩、李明）",
+     dt.date(2024, 1, 5)),
+    ("新华社北京1月5日电  " + BODY, [], [], "新华社北京1月5日电", dt.date(2024, 1, 5)),
+    ("据新华社电  （记者 赵强）" + BODY, ["赵强"], ["记者"], "据新华社电  （记者 赵强）", dt.date(2024, 4, 29)),
+    ("本报记者 刘志强 王浩\n" + BODY, ["刘志强", "王浩"], ["本报记者"], "本报记者 刘志强 王浩", dt.date(2024, 4, 29)),
+    ("本报记者 刘志强 通讯员 李明\n本报讯 " + BODY, ["刘志强", "李明"], ["本报记者", "通讯员"],
+     "本报记者 刘志强 通讯员 李明 本报讯", dt.date(2024, 4, 29)),
+    ("新华社记者 王浩\n" + BODY, ["王浩"], ["新华社记者"], "新华社记者 王浩", dt.date(2024, 4, 29)),
+    (BODY + "（记者 王浩）", ["王浩"], ["记者"], "（记者 王浩）", dt.date(2024, 4, 29)),
+    (BODY.rstrip() + "（记者 王浩）", ["王浩"], ["记者"], "（记者 王浩）", dt.date(2024, 4, 29)),  # closes a paragraph
+    (BODY + "（本报记者 王强 整理）", ["王强"], ["本报记者"], "（本报记者 王强 整理）", dt.date(2024, 4, 29)),
+    (BODY + "（本报记者 王强采访整理）", ["王强"], ["本报记者"], "（本报记者 王强采访整理）", dt.date(2024, 4, 29)),
+    (BODY + "（综合本报记者张明、李华、王强等报道）", ["张明", "李华", "王强"], ["本报记者"],
+     "（综合本报记者张明、李华、王强等报道）", dt.date(2024, 4, 29)),
+    (BODY + "（本报巴黎、柏林3月4日电  记者张明、李华）", ["张明", "李华"], ["记者"],
+     "（本报巴黎、柏林3月4日电  记者张明、李华）", dt.date(2024, 3, 4)),
+    (BODY + "（本报开罗电）", [], [], "（本报开罗电）", dt.date(2024, 4, 29)),
+    (BODY + "（执笔：王  波  文  君）", ["王波", "文君"], ["执笔"], "（执笔：王  波  文  君）", dt.date(2024, 4, 29)),
+    ("本报讯（记者 刘志强 通讯员 李明）" + BODY, ["刘志强", "李明"], ["记者", "通讯员"],
+     "本报讯（记者 刘志强 通讯员 李明）", dt.date(2024, 4, 29)),
+    ("本报北京1月26日电（记者 刘志强）" + BODY + "（本报记者 王强整理）", ["刘志强", "王强"], ["记者", "本报记者"],
+     "本报北京1月26日电（记者 刘志强） （本报记者 王强整理）", dt.date(2024, 1, 26)),
+]
+
+
+@pytest.mark.parametrize("text, reporters, roles, byline, date", CREDIT_CASES)
+def test_bylines_and_datelines_of_papers_and_agencies(text, reporters, roles, byline, date):
+    (doc,) = split_page(text, "a.txt", LayoutSettings(publication_date=dt.date(2024, 4, 29)))
+    assert doc.reporters == reporters
+    assert [t for _, _, t in doc.byline_roles] == roles
+    assert doc.byline == byline
+    assert doc.date == date
+    for s, e, name in doc.reporter_spans:  # exact spans, padding of 王  波 included
+        assert "".join(doc.text[s:e].split()) == name
+        assert not doc.text[s].isspace() and not doc.text[e - 1].isspace()
+        ss, se = doc.to_source(s, e)
+        assert text[ss:se] == doc.text[s:e]
+    for s, e, role in doc.byline_roles:
+        assert doc.text[s:e] == role
+
+
+@pytest.mark.parametrize("text", [
+    BODY + "（作者单位：北京大学新闻与传播学院）",
+    "记者：今年的工作重点是什么？\n张三：改造老旧小区。",
+    "记者节快乐\n" + BODY,
+    BODY + "（以下简称《意见》）",
+    "本报记者在现场看到，工人们正在施工。\n" + BODY,
+])
+def test_text_that_is_not_a_credit(text):
+    (doc,) = split_page(text, "a.txt")
+    assert doc.reporters == [] and doc.reporter_spans == []
+
+
+def test_parse_credit_names_and_roles():
+    roles, names = parse_credit("本报记者 吴 帅 通讯员 李明")
+    assert [r for *_, r in roles] == ["本报记者", "通讯员"] and [n for *_, n in names] == ["吴帅", "李明"]
+    assert [n for *_, n in parse_credit("记者 阿卜杜勒·拉赫曼、王浩")[1]] == ["阿卜杜勒·拉赫曼", "王浩"]
+    assert parse_credit("记者深入西藏羌塘无人区腹地") is None
+    assert parse_credit("记者节快乐", bracketed=False) is None
+    assert parse_credit("本报记者刘志强", bracketed=False)[1][0][2] == "刘志强"
+    # the padded single characters of 2-character names pair up
+    assert [n for *_, n in parse_credit("执笔：王  波  文  君")[1]] == ["王波", "文君"]
+
+
+def test_dateline_forms():
+    ref = dt.date(2020, 1, 27)
+    for line, date in [("本报北京1月26日电（记者 刘志强）", dt.date(2020, 1, 26)),
+                       ("新华社北京1月5日电", dt.date(2020, 1, 5)),
+                       ("本报华盛顿、开罗1月2日电", dt.date(2020, 1, 2)),
+                       ("本报巴黎12月31日电", dt.date(2019, 12, 31)),  # after the issue date: the year before
+                       ("据新华社电", ref), ("本报讯", ref), ("本报开罗电", ref),
+                       ("北京1月26日电 记者从会上获悉", dt.date(2020, 1, 26)),
+                       ("中新社北京2020年1月26日电", dt.date(2020, 1, 26))]:
+        assert match_dateline(line), line
+        assert resolve_dateline(line, ref) == date, line
+    assert resolve_dateline("本报北京1月26日电", None) is None  # no year to resolve against
+    for line in ["1月26日电影《姜子牙》定档", "本报记者 刘志强", "新华社记者从会上获悉"]:
+        assert not match_dateline(line), line
+
+
+def test_dateline_places_and_outlet_spans():
+    c = find_credits("新华社北京1月12日电  正文。", 0)
+    text = "新华社北京1月12日电  正文。"
+    assert [(text[s:e], label) for s, e, label in c.dateline_spans] == [("新华社", "ORG"), ("北京", "PLACE")]
+    text = "正文。\n（本报华盛顿、开罗1月2日电）"
+    c = find_credits(text, 0)
+    assert [(text[s:e], label) for s, e, label in c.dateline_spans] == [("华盛顿", "PLACE"), ("开罗", "PLACE")]
+
+
+@pytest.mark.parametrize("name, date", [
+    ("pd20200126-02-02.txt", dt.date(2020, 1, 26)),
+    ("news/2020-01-26.md", dt.date(2020, 1, 26)),
+    ("crawl/20200126/a.txt", dt.date(2020, 1, 26)),
+    ("crawl/2020/01/26/a.txt", dt.date(2020, 1, 26)),
+    ("news_2020_1_26.jsonl", dt.date(2020, 1, 26)),
+    ("人民日报2020年1月26日.txt", dt.date(2020, 1, 26)),
+    ("000_5072bf7ae566881d.txt", None),
+    ("report-20201399.txt", None),
+    ("<text>", None),
+])
+def test_date_in_the_file_name(name, date):
+    assert date_from_path(name) == date
+
+
+def test_date_precedence():
+    pub = LayoutSettings(publication_date=dt.date(2024, 4, 29))
+    dateline = "本报北京1月26日电 " + BODY
+    # the record's own date first
+    (d,) = split_page(dateline, "pd20200127-01.txt", pub, date=dt.date(2020, 2, 2))
+    assert d.date == dt.date(2020, 2, 2)
+    # then the dateline, resolved against the year of the file name (not of publication_date)
+    (d,) = split_page(dateline, "pd20200127-01.txt", pub)
+    assert d.date == dt.date(2020, 1, 26)
+    # then the file name
+    (d,) = split_page(BODY, "pd20200127-01.txt", pub)
+    assert d.date == dt.date(2020, 1, 27)
+    # then the configured publication date (also the dateline's reference)
+    (d,) = split_page(dateline, "a.txt", pub)
+    assert d.date == dt.date(2024, 1, 26)
+    (d,) = split_page(BODY, "a.txt", pub)
+    assert d.date == dt.date(2024, 4, 29)
+    # else unknown: neither another document's date nor today
+    (d,) = split_page(BODY, "a.txt")
+    assert d.date is None
+    (d,) = split_page(dateline, "a.txt")
+    assert d.date is None  # a dateline without a year and nothing to take it from
+
+
+def test_sample_page_keeps_its_bylines_and_no_body_credits(docs):
+    # □ bylines are the page's bylines; the body scan does not add to them
+    assert all(d.byline.startswith("□") for d in docs)
+    assert all(getattr(d, "dateline_spans") == [] for d in docs)
