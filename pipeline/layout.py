@@ -53,9 +53,10 @@ OUTLET = (r"(?:本报|本刊|本台|本网|本社|新华社|中新社|中通社|
           rf"[{_CJK}]{{2,8}}?(?:日报|晚报|早报|晨报|时报|商报|新闻网|新闻社|通讯社|广播电视台|电视台|广播电台))")
 _PLACES = rf"[{_CJK}]{{1,10}}(?:[、·][{_CJK}]{{1,10}})*"
 _DATE = r"(?:(?P<year>\d{4})年)?(?:(?P<month>\d{1,2})月)?(?P<day>\d{1,2})日"
-# 本报北京1月26日电, 新华社北京1月5日电, 据新华社电, 本报讯, 本报华盛顿、开罗1月2日电, 本报安卡拉电
+# 本报北京1月26日电, 新华社北京1月5日电, 据新华社电, 本报讯, 本报华盛顿、开罗1月2日电, 本报安卡拉电,
+# 央视网消息：
 DATELINE_OUTLET = re.compile(
-    rf"^(?:据)?(?P<outlet>{OUTLET})(?:驻)?(?P<place>{_PLACES})??(?:{_DATE})?(?P<kind>电|讯)")
+    rf"^(?:据)?(?P<outlet>{OUTLET})(?:驻)?(?P<place>{_PLACES})??(?:{_DATE})?(?P<kind>电|讯|消息(?=[：:（(\s]))")
 # 北京1月26日电 without an outlet: a date and a break after it are required
 DATELINE_BARE = re.compile(rf"^(?P<place>[{_CJK}]{{1,10}}?)?{_DATE}(?P<kind>电|讯)(?=[\s（(：:]|$)")
 
