@@ -66,7 +66,10 @@ A name directly after a chain of titles (``市委常委、西海岸新区工委�
 organisation words in front of the title word included) and ``orgs`` parsed
 from each title (None where the title has no organisation).  Reporters in
 bylines get their byline role (``青岛日报/观海新闻记者``).  Honours
-(``“最美劳动者”``) are not titles.
+(``“最美劳动者”``) are not titles.  The patterns (titles before and after a
+name, foreign names after a title, verbs of office such as ``任``/``担任``,
+appositions) are in :mod:`pipeline.officials`; one record per person, each
+position in its fullest written form.
 """
 from __future__ import annotations
 
@@ -573,15 +576,18 @@ class Extractor:
                 return e
         return None
 
-    def titled_people(self, text: str) -> list[tuple[int, int, int]]:
-        """(title_end, name_start, name_end) for names written right after a title."""
-        out = []
-        for m in self._title_positions(text):
-            t_end = m
-            e = self._name_at(text, t_end)
-            if e is not None:
-                out.append((t_end, t_end, e))
-        return out
+    def titled_people(self, text: str, model_spans: Iterable[tuple[int, int, str]] = ()) -> list:
+        """People given a position (``pipeline.officials.Holder``: name span + titles as written);
+        iterating a holder gives ``(titles, name_start, name_end)``."""
+        return self.official_finder().find(text, model_spans)
+
+    def official_finder(self):
+        from .officials import OfficialFinder
+
+        finder = getattr(self, "_official_finder", None)
+        if finder is None:
+            finder = self._official_finder = OfficialFinder(self)
+        return finder
 
     def _title_positions(self, text: str) -> list[int]:
         ends = []
@@ -770,7 +776,7 @@ class EntityStage:
         cands += gaz
         cands += ex.organisations(text, gaz)
         cands += ex.addresses(text, gaz)
-        titled = ex.titled_people(text)
+        titled = ex.titled_people(text, model_spans)
         for _, s, e in titled:
             cands.append(Cand(s, e, "PERSON", "rule:title", 5))
         for s, e in ex.cued_people(text):
@@ -1083,46 +1089,27 @@ class EntityStage:
                 if rs < s:
                     role = rt
             add(s, e, [role] if role else [])
-        for t_end, s, e in titled:
-            if (s, e) not in persons:
+        from .officials import merge_titles
+
+        for h in titled:
+            if (h.start, h.end) not in persons:
                 continue
-            titles = self.title_chain(text, t_end)
-            if titles:
-                add(s, e, titles)
-        return [by_person[p] for p in order if by_person[p].titles]
+            add(h.start, h.end, h.titles)
+        out = []
+        for p in order:
+            o = by_person[p]
+            merged = merge_titles(o.titles)
+            if merged != o.titles:
+                o.titles = merged
+                o.orgs = [self.title_org(t) for t in merged]
+            if o.titles:
+                out.append(o)
+        return out
 
     def title_chain(self, text: str, t_end: int) -> list[str]:
-        """Titles written before position ``t_end`` (where a name starts), as written."""
-        r = self.res
-        titles: list[str] = []
-        end = t_end
-        while end > 0:
-            title_word = next((t for t in r.titles if text.endswith(t, 0, end)), None)
-            if title_word is None:
-                break
-            s = end
-            # the segment extends left to the previous delimiter
-            while s > 0 and text[s - 1] not in "，。、；：！？,;:!?“”\"《》\n□■" and end - s < 60:
-                s -= 1
-            seg = text[s:end]
-            # cut after words that end a clause (…公司的董事长 -> 董事长)
-            cut = 0
-            for w in r.title_cut_words:
-                k = seg.rfind(w, 0, len(seg) - len(title_word))
-                if k != -1:
-                    cut = max(cut, k + len(w))
-            seg = seg[cut:]
-            if any(seg.endswith(h) for h in r.honours):
-                break
-            titles.insert(0, nospace(seg))
-            if s == 0 or text[s - 1] not in "、，,":
-                break
-            end = s - 1
-            if text[s - 1] in "，,":
-                # a comma continues the chain only when the part before also ends in a title
-                if not any(text.endswith(t, 0, end) for t in r.titles):
-                    break
-        return titles
+        """Titles written before position ``t_end`` (where a name starts), as written
+        (``pipeline.officials.OfficialFinder.title_chain``)."""
+        return self.ex.official_finder().title_chain(text, t_end)
 
     def title_org(self, title: str) -> str | None:
         """The organisation part of a title (省委宣传部副部长 -> 省委宣传部), None if there is none."""

@@ -1,0 +1,665 @@
+"""Officials: people the text gives a position, job or rank, with each position as written.
+
+Called by :class:`pipeline.entities.Extractor` (``titled_people``) and
+``EntityStage._officials``.  Every pattern is a general pattern of Chinese news:
+
+============================  ==============================================================
+pattern                       example
+============================  ==============================================================
+titles before a name          ``国家主席习近平``, ``美国总统特朗普``, ``伊朗外交部发言人阿巴斯·穆萨维``,
+                              ``山东省委常委、青岛市委书记王清宪`` (two titles),
+                              ``哈金森集团主席兼首席执行官杰克·梅涅`` (兼/及 join two titles),
+                              ``“乡村教师”张某`` (a quoted title), ``时任某派出所所长的刘某``
+a title after the name        ``习近平主席``, ``陈毅元帅``, ``贺某研究员``
+a verb of office              ``米某担任政府总理``, ``刘某先后任某乡特派员``, ``任命米某为总理``,
+                              ``李某以代理主教练的身份``; a sentence's subject for
+                              ``张某，河北人，…到某农场任武装干事``
+apposition                    ``张某，某公司总经理，``
+============================  ==============================================================
+
+The name after a title is a Chinese name (surname + one or two characters), a span
+the statistical model tagged PERSON there (whatever its first character: 格奥尔基耶娃,
+喇某某), or a run of transliteration characters with ``·``/``—`` between the parts
+(阿巴斯·穆萨维, 阿卜杜勒—迈赫迪).  A title cue is what makes such a name a person.
+
+Titles are written as in the text with the organisation words attached
+(``伊朗外交部发言人``); words that start a clause (与, 会见, 据 ...) and fillers
+(新任, 时任) are cut off on the left.  One record per person: a title contained in
+another title of the same person is dropped (``国家主席`` and ``主席`` -> ``国家主席``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+
+RULES = Path(__file__).resolve().parent / "resources" / "entities" / "rules.yaml"
+
+_SEPARATORS = "·•・‧—－-"
+# characters that end a title segment on its left
+_DELIMS = set("，。、；：！？,;:!?\"\n\r\t □■◇◆「」『』【】[]…—|/／<>")
+_CLAUSE_END = set("，。；！？,;!?\n")
+_SENTENCE_END = set("。！？!?\n")
+_COUNTED = re.compile(r"[\d０-９一二三四五六七八九十百千万两几数多]+[个名位家]$")
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
+
+
+@dataclass
+class Holder:
+    """A person given positions: the name span and the titles (as written) of this mention."""
+
+    start: int
+    end: int
+    titles: list[str] = field(default_factory=list)
+    method: str = "title"
+
+    # tuple-like access keeps ``for _, s, e in titled`` working
+    def __iter__(self):
+        return iter((self.titles, self.start, self.end))
+
+
+@dataclass
+class OfficialRules:
+    titles: list[str]
+    titles_after: list[str]
+    after_blockers: set[str]
+    verbs: list[str]
+    adverbs: list[str]
+    appoint: list[str]
+    ren_before: set[str]
+    ren_after: set[str]
+    fillers: list[str]
+    cut_words: list[str]
+    protect: list[str]
+    follow_words: list[str]
+    follow_chars: set[str]
+    foreign_chars: set[str]
+    honours: list[str]
+    honour_prefixes: list[str]
+
+
+@lru_cache(maxsize=4)
+def _yaml(path: str) -> dict:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
+def official_rules(res) -> OfficialRules:
+    """The officials' word lists: ``res`` (entities.Resources) plus the officials sections of rules.yaml."""
+    cached = getattr(res, "_official_rules", None)
+    if cached is not None:
+        return cached
+    y = _yaml(str(RULES))
+    by_len = lambda xs: sorted(set(xs), key=len, reverse=True)  # noqa: E731
+    rules = OfficialRules(
+        titles=by_len(res.titles),
+        titles_after=by_len(y.get("titles_after_name", [])),
+        after_blockers=set(y.get("title_after_blockers", "")),
+        verbs=by_len(y.get("title_verbs", [])),
+        adverbs=by_len(y.get("title_verb_adverbs", [])),
+        appoint=by_len(y.get("appoint_verbs", [])),
+        ren_before=set(y.get("ren_blockers_before", [])),
+        ren_after=set(y.get("ren_blockers_after", [])),
+        fillers=by_len(y.get("title_fillers", [])),
+        cut_words=by_len(list(res.title_cut_words) + list(y.get("title_cut_more", []))),
+        protect=by_len(list(y.get("title_cut_protect", [])) + list(res.inside_words)),
+        follow_words=by_len(y.get("name_follow_words", [])),
+        follow_chars=set(res.name_followers),
+        foreign_chars=set("".join(str(y.get("foreign_name_chars", "")).split())),
+        honours=list(res.honours),
+        honour_prefixes=list(y.get("honour_prefixes", [])),
+    )
+    try:
+        res._official_rules = rules
+    except AttributeError:  # pragma: no cover - slots
+        pass
+    return rules
+
+
+class OfficialFinder:
+    """Finds holders of positions in one text; ``ex`` is the entities.Extractor (Chinese names)."""
+
+    def __init__(self, ex):
+        from .entities import common_words
+
+        self.ex = ex
+        self.r = ex.r
+        self.o = official_rules(ex.r)
+        self.common = common_words()
+
+    # ------------------------------------------------------------------ names
+    def _clean_after(self, text: str, e: int) -> bool:
+        """Whether a name may end at ``e`` (punctuation, a digit, a follower word or character)."""
+        if e >= len(text):
+            return True
+        ch = text[e]
+        if ch in _SEPARATORS:
+            return False
+        if not _is_cjk(ch):
+            return True
+        if ch in self.o.follow_chars:
+            return True
+        return any(text.startswith(w, e) for w in self.o.follow_words)
+
+    def _foreign_end(self, text: str, p: int, min_len: int = 2) -> int | None:
+        """End of a transliterated name starting at ``p`` (阿巴斯·穆萨维), or None."""
+        fc = self.o.foreign_chars
+        i, n, letters = p, len(text), 0
+        while i < n and letters <= 14:
+            ch = text[i]
+            if ch in fc:
+                i += 1
+                letters += 1
+            elif ch in _SEPARATORS and i > p and i + 1 < n and text[i + 1] in fc and text[i - 1] in fc:
+                i += 1
+            else:
+                break
+        for e in range(i, p + min_len - 1, -1):
+            if text[e - 1] in _SEPARATORS:
+                continue
+            if self._clean_after(text, e):
+                return e
+        return None
+
+    def _surname_len(self, text: str, p: int) -> int:
+        r = self.r
+        return 2 if text[p:p + 2] in r.compound_surnames else (1 if p < len(text) and text[p] in r.surnames else 0)
+
+    def _is_cn_name(self, text: str, s: int, e: int) -> bool:
+        """Whether text[s:e] reads as a Chinese name (surname + one or two given characters)."""
+        sl = self._surname_len(text, s)
+        if not sl or not 1 <= e - s - sl <= 2:
+            return False
+        given = text[s + sl:e]
+        return all(_is_cjk(c) and c not in self.r.name_followers and c not in self.r.given_name_stop
+                   for c in given)
+
+    def _cn_name_loose(self, text: str, p: int) -> int | None:
+        """A Chinese name followed by a common word (赵志刚报警, 李明视察), when no follower character says where it ends."""
+        sl = self._surname_len(text, p)
+        if not sl:
+            return None
+        for glen in (2,):
+            e = p + sl + glen
+            if e + 2 <= len(text) and self._is_cn_name(text, p, e) and text[e:e + 2] in self.common \
+                    and text[e - 1:e + 1] not in self.common \
+                    and not any(text[k:k + 2] in self.common for k in range(p, e - 1)):
+                return e
+        return None
+
+    def _valid_name(self, text: str, s: int, e: int) -> bool:
+        t = text[s:e].replace(" ", "")
+        if len(t) < 2 or len(t) > 20:
+            return False
+        if t in self.r.not_entities or t in self.common:
+            return False
+        g = self.r.gaz.get(t)
+        if g is not None and g.label != "PERSON":
+            return False
+        if any(t.startswith(w) for w in self.o.titles if len(w) >= 2):
+            return False
+        return True
+
+    def name_at(self, text: str, p: int, model_starts: dict[int, int]) -> int | None:
+        """End of a person's name starting at ``p`` (right after a title), or None."""
+        if p >= len(text) or not (_is_cjk(text[p])):
+            return None
+        e = self.ex._name_at(text, p)
+        if e is not None and e < len(text) and text[e] in _SEPARATORS:
+            e = None  # 汤姆·克鲁斯: the Chinese-name reading stops at the separator
+        for L in range(min(8, len(text) - p), 1, -1):
+            g = self.r.gaz.get(text[p:p + L])
+            if g is not None and g.label == "PERSON":
+                return p + L  # a well-known name (known_names.tsv)
+        if e is not None and p in model_starts and model_starts[p] != e and 2 <= model_starts[p] - p <= 4 \
+                and self._clean_after(text, model_starts[p]) and self._valid_name(text, p, model_starts[p]):
+            e = model_starts[p]  # the model decides between 2 and 3 characters (刘某一介绍, 普京互致)
+        if e is None and p in model_starts:
+            me = model_starts[p]
+            if me - p <= 16 and all(_is_cjk(c) or c in _SEPARATORS or c == " " for c in text[p:me]):
+                e = me
+                if not self._clean_after(text, me):
+                    fe = self._foreign_end(text, p)
+                    if fe is not None and fe > me:
+                        e = fe
+        if e is None:
+            e = self._foreign_end(text, p, 2)
+            if e is not None and e - p < 2:
+                e = None
+        if e is None:
+            e = self._cn_name_loose(text, p)
+        if e is not None and e < len(text) and text[e] in _SEPARATORS:
+            fe = self._foreign_end(text, p)
+            e = fe if fe is not None and fe > e else None
+        if e is None or not self._valid_name(text, p, e):
+            return None
+        return e
+
+    def _list_name_at(self, text: str, p: int, model_starts: dict[int, int]) -> int | None:
+        """A further name of a list after a title: a Chinese name or a model PERSON span,
+        ended by 、, punctuation or 等 (not a name that has a title of its own)."""
+        if p >= len(text):
+            return None
+        e = self.ex._name_at(text, p)
+        if e is None and p in model_starts:
+            e = model_starts[p]
+        if e is None or e - p > 16 or not self._valid_name(text, p, e):
+            return None
+        if e < len(text) and text[e] != "、" and not self._clean_after(text, e):
+            return None
+        if any(text.startswith(t, p) for t in self.o.titles) or \
+                any(self._title_word_at(text, k) for k in range(p + 2, e + 1)):
+            return None
+        return e
+
+    def _name_ending_at(self, text: str, k: int, known: set[str], model_ends: dict[int, int]) -> int | None:
+        """Start of a person's name that ends at ``k`` (before a title or verb), or None."""
+        best = None
+        for name in known:
+            if len(name) >= 2 and text.endswith(name, 0, k):
+                if best is None or len(name) > k - best:
+                    best = k - len(name)
+        if best is not None:
+            return best
+        if k in model_ends:
+            s = model_ends[k]
+            if 2 <= k - s <= 16 and self._valid_name(text, s, k):
+                return s
+        for L in (3, 2):
+            s = k - L
+            if s < 0:
+                continue
+            prev = text[s - 1] if s > 0 else "\n"
+            if _is_cjk(prev):
+                continue
+            if self._is_cn_name(text, s, k) and self._valid_name(text, s, k):
+                return s
+        return None
+
+    # ------------------------------------------------------------------ titles
+    def _title_word_at(self, text: str, end: int) -> str | None:
+        return next((t for t in self.o.titles if text.endswith(t, 0, end)), None)
+
+    def _protected(self, text: str, k: int, w: str) -> bool:
+        """Whether the cut word ``w`` at ``k`` lies inside a protected word."""
+        for p in self.o.protect:
+            if w not in p:
+                continue
+            j = text.find(p, max(0, k - len(p) + 1), k + len(p) + len(w))
+            while j != -1 and j <= k:
+                if j <= k and k + len(w) <= j + len(p):
+                    return True
+                j = text.find(p, j + 1, k + len(p) + len(w))
+        return False
+
+    def _segment_start(self, text: str, end: int, limit: int) -> int:
+        """Left end of the title segment ending at ``end`` (not before ``limit``)."""
+        s = end
+        quoted = False
+        while s > limit and end - s < 50:
+            ch = text[s - 1]
+            if ch in "）)":
+                j = text.rfind("（", max(limit, s - 14), s - 1)
+                j = j if j != -1 else text.rfind("(", max(limit, s - 14), s - 1)
+                if j <= limit or not _is_cjk(text[j - 1]):
+                    break  # 党校（行政学院）: only a parenthesis inside a name
+                s = j
+                continue
+            if ch == "》":
+                j = text.rfind("《", max(limit, s - 24), s - 1)
+                if j == -1:
+                    break
+                s = j
+                continue
+            if ch == "”" and not quoted and s < end:
+                j = text.rfind("“", max(limit, s - 14), s - 1)
+                if j == -1:
+                    break
+                quoted = True
+                s = j
+                continue
+            if ch in _DELIMS or ch in "（(《“”":
+                break
+            s -= 1
+        return s
+
+    def _cut(self, text: str, s: int, end: int, word: str) -> tuple[int, str | None]:
+        """Cut the segment [s, end) after the last clause word before its title word."""
+        best, best_w = s, None
+        for w in self.o.cut_words:
+            k = text.rfind(w, s, end - len(word))
+            while k != -1 and k + len(w) > best:
+                if k + len(w) <= end - len(word) and not self._protected(text, k, w):
+                    best, best_w = k + len(w), w
+                    break
+                k = text.rfind(w, s, k)
+        return best, best_w
+
+    def _clean_title(self, t: str) -> str:
+        t = t.replace(" ", "").replace("\u3000", "")
+        if t.startswith("应") and not t.startswith(("应急", "应用")):
+            t = t[1:]  # 应某国总统某某邀请
+        changed = True
+        while changed:
+            changed = False
+            for f in self.o.fillers:
+                if t.startswith(f) and len(t) > len(f):
+                    t = t[len(f):]
+                    changed = True
+        return t
+
+    def title_chain(self, text: str, end: int, limit: int = 0) -> list[str]:
+        """Titles written before ``end`` (where a name starts, or a title word ends), as written."""
+        titles: list[str] = []
+        while end > limit:
+            word = self._title_word_at(text, end)
+            if word is None:
+                break
+            s = self._segment_start(text, end, limit)
+            cut, cut_word = self._cut(text, s, end, word)
+            seg = text[cut:end]
+            if _COUNTED.search(seg[:len(seg) - len(word)]):
+                break  # 36个成员国: a count, not a title
+            if any(seg.endswith(h) and len(h) >= len(word) for h in self.o.honours) or \
+                    seg.lstrip("“").startswith(tuple(self.o.honour_prefixes)):
+                break  # 最美护林员, 特级教师: honours are no titles
+            title = self._clean_title(seg)
+            if title:
+                titles.insert(0, title)
+            # a title before 兼/及/和/并/、/， continues the chain (主席兼首席执行官; 常委、书记)
+            if cut_word in ("兼", "及", "和", "并") and cut > limit:
+                nxt = cut - len(cut_word)
+            elif cut == s and s > limit and text[s - 1] in "、，,":
+                nxt = s - 1
+            else:
+                break
+            if self._title_word_at(text, nxt) is None:
+                break
+            end = nxt
+        return titles
+
+    def _title_phrase(self, text: str, p: int) -> tuple[list[str], int] | None:
+        """Titles written from ``p`` to the end of the clause (after 任/担任), and the phrase end."""
+        e = p
+        n = len(text)
+        while e < n and e - p <= 40:
+            ch = text[e]
+            if ch in _CLAUSE_END or ch in "）)" or text.startswith("的", e) or text.startswith("时", e) \
+                    or text.startswith("期间", e) or text.startswith("一职", e) or text.startswith("职务", e):
+                break
+            if ch in "（(":  # 乡（苏木）综合治理领导小组
+                j = text.find("）", e, e + 12)
+                if j == -1:
+                    return None
+                e = j + 1
+                continue
+            e += 1
+        if e == p or e - p > 40:
+            return None
+        parts, cur = [], p
+        for k in range(p, e + 1):
+            if k == e or text[k] == "、":
+                seg_end = k
+                if self._title_word_at(text, seg_end) is not None or k == e:
+                    parts.append((cur, seg_end))
+                    cur = k + 1
+        titles = []
+        for a, b in parts:
+            seg = text[a:b]
+            word = self._title_word_at(text, b)
+            if word is None:
+                return None
+            if any(w in seg[:-len(word)] for w in ("的", "和", "与", "在", "对", "把", "被", "是")):
+                return None
+            titles.append(self._clean_title(seg))
+        return ([t for t in titles if t], e) if titles else None
+
+    # ------------------------------------------------------------------ the finder
+    def find(self, text: str, model_spans: Iterable[tuple[int, int, str]] = ()) -> list[Holder]:
+        model = [(s, e) for s, e, lab in model_spans if lab == "PERSON" and e > s]
+        model_starts: dict[int, int] = {}
+        model_ends: dict[int, int] = {}
+        for s, e in model:
+            model_starts[s] = max(model_starts.get(s, 0), e)
+            model_ends.setdefault(e, s)
+            model_ends[e] = min(model_ends[e], s)
+        holders: list[Holder] = []
+
+        # 1. titles before a name
+        ends = sorted({k + len(t) for t in self.o.titles for k in _find_all(text, t)})
+        gaz_people = [n for n, g in self.r.gaz.items() if g.label == "PERSON" and n in text]
+        for t_end in ends:
+            word = self._title_word_at(text, t_end)
+            k = t_end - len(word)
+            if k in model_ends or any(text.endswith(n, 0, k) for n in gaz_people):
+                continue  # 习近平主席贺信: the title is the name's before it
+            p = t_end
+            if p < len(text) and text[p] == "”":
+                p += 1  # “乡村教师”张某
+            elif text.startswith("的", p) and self._after_office_word(text, t_end):
+                p += 1  # 时任某派出所所长的刘某
+            e = self.name_at(text, p, model_starts)
+            if e is None:
+                continue
+            limit = max((h.end for h in holders if h.end <= t_end), default=0)
+            titles = self.title_chain(text, t_end, limit)
+            if not titles:
+                continue
+            holders.append(Holder(p, e, titles, "title"))
+            # a list of names after one title: 中央军委委员李某、刘某、苗某
+            while e < len(text) and text[e] == "、":
+                e2 = self._list_name_at(text, e + 1, model_starts)
+                if e2 is None:
+                    break
+                holders.append(Holder(e + 1, e2, list(titles), "title"))
+                e = e2
+
+        # one name throughout the document: 普京互致 -> 普京 when 普京 is named elsewhere
+        names = {text[h.start:h.end] for h in holders}
+        for h in holders:
+            n = text[h.start:h.end]
+            if len(n) == 3 and n[:2] in names and _is_cjk(n[0]):
+                h.end -= 1
+        known = {text[h.start:h.end] for h in holders}
+        known |= {text[s:e] for s, e in model if self._valid_name(text, s, e)}
+        known |= {n for n, g in self.r.gaz.items() if g.label == "PERSON" and n in text}
+
+        # 2. a title right after the name (习近平主席)
+        for w in self.o.titles_after:
+            for k in _find_all(text, w):
+                e = k + len(w)
+                if e < len(text) and text[e] in self.o.after_blockers:
+                    continue
+                if text[k:e + 1] in self.common or text[k:e + 2] in self.common:
+                    continue
+                if any(text.startswith(t, k) and len(t) > len(w) for t in self.o.titles) or \
+                        self._title_word_at(text, e) != w:
+                    continue  # part of a longer title (主任医师, 副主席)
+                if any(h.start == e for h in holders):
+                    continue  # 应国家主席习近平邀请: the title is the next name's
+                s = self._name_ending_at(text, k, known, model_ends)
+                if s is None:
+                    continue
+                holders.append(Holder(s, k, [w], "after"))
+
+        known |= {text[h.start:h.end] for h in holders}
+        self._sure = {text[h.start:h.end] for h in holders} | {
+            n for n, g in self.r.gaz.items() if g.label == "PERSON" and n in text}
+        # 3. verbs of office
+        holders += self._verbs(text, known, model_ends, model_starts)
+        # 4. apposition: 张某，某公司总经理，
+        holders += self._appositions(text, known)
+        return sorted(holders, key=lambda h: (h.start, h.end))
+
+    def _after_office_word(self, text: str, t_end: int) -> bool:
+        """时任/现任/曾任 … 所长的 (a title phrase opened by a word of office)."""
+        s = self._segment_start(text, t_end, 0)
+        seg = text[s:t_end]
+        return any(seg.startswith(f) or f in seg for f in ("时任", "现任", "曾任", "原任", "前任", "历任"))
+
+    def _verbs(self, text: str, known: set[str], model_ends: dict[int, int],
+               model_starts: dict[int, int]) -> list[Holder]:
+        out: list[Holder] = []
+        o = self.o
+        for v in o.verbs:
+            for k in _find_all(text, v):
+                if v == "任":
+                    if k > 0 and text[k - 1] in o.ren_before and not self._adverb_before(text, k):
+                        continue
+                    if text[k + 1:k + 2] in o.ren_after:
+                        continue
+                if any(len(w) > len(v) and w.endswith(v) and text.endswith(w, 0, k + len(v)) for w in o.verbs):
+                    continue  # 任 inside 担任
+                ph = self._title_phrase(text, k + len(v))
+                if ph is None:
+                    continue
+                titles, ph_end = ph
+                phrase = text[k + len(v):ph_end]
+                if any(n in phrase for n in self._sure if len(n) >= 2) or \
+                        any(w in phrase for w in o.verbs if len(w) >= 2):
+                    continue  # 现任局长米某担任总理: a name inside is no position
+                # the holder: a name right before the verb (after adverbs), else the sentence's subject
+                j = k
+                for a in o.adverbs:
+                    if text.endswith(a, 0, j):
+                        j -= len(a)
+                        break
+                s = self._name_ending_at(text, j, known, model_ends)
+                if s is not None:
+                    out.append(Holder(s, j, titles, "verb"))
+                    continue
+                # 任命米某为总理: the appointed person is the holder, not the subject
+                subj = self._appointee(text, k, known, model_ends, model_starts)
+                if subj is None:
+                    subj = self._subject(text, k, known)
+                if subj is not None:
+                    out.append(Holder(subj[0], subj[1], titles, "verb"))
+        # 任命X为Y / 提名X为Y
+        for v in o.appoint:
+            for k in _find_all(text, v):
+                p = k + len(v)
+                e = next((p + L for L in range(min(16, len(text) - p), 1, -1)
+                          if text.startswith("为", p + L) and text[p:p + L] in known), None)
+                if e is None:
+                    e = self.ex._name_at(text, p, need_follower=False)
+                    if e is None or not text.startswith("为", e) or not self._valid_name(text, p, e):
+                        continue
+                ph = self._title_phrase(text, e + 1)
+                if ph is not None:
+                    out.append(Holder(p, e, ph[0], "verb"))
+        # 李某以代理主教练的身份
+        for k in _find_all(text, "以"):
+            j = text.find("的身份", k + 1, k + 30)
+            if j == -1:
+                continue
+            s = self._name_ending_at(text, k, known, model_ends)
+            word = self._title_word_at(text, j)
+            if s is None or word is None:
+                continue
+            seg = self._clean_title(text[k + 1:j])
+            if seg and not any(c in _CLAUSE_END for c in seg):
+                out.append(Holder(s, k, [seg], "verb"))
+        return out
+
+    def _adverb_before(self, text: str, k: int) -> bool:
+        return any(text.endswith(a, 0, k) for a in self.o.adverbs if len(a) >= 2 or a in ("曾", "现", "历"))
+
+    def _appointee(self, text, k, known, model_ends, model_starts) -> tuple[int, int] | None:
+        """提名X担任Y: the person right before the verb is found by _name_ending_at; nothing here."""
+        return None
+
+    def _subject(self, text: str, k: int, known: set[str]) -> tuple[int, int] | None:
+        """The person a sentence starts with (after an optional time phrase and comma)."""
+        s = k
+        while s > 0 and text[s - 1] not in _SENTENCE_END:
+            s -= 1
+        while s < k and text[s] in " \u3000“\"（(":
+            s += 1
+        head = text[s:k]
+        # an optional leading phrase up to the first comma (1976年，刘某…)
+        starts = [s]
+        c = head.find("，")
+        if 0 < c <= 12 and re.search(r"[年月日后前间]$", head[:c]):
+            starts.append(s + c + 1)
+        c = head.find("）")
+        if 0 < c <= 30:  # after a dateline or byline: 据新华社电（记者某某）刘某，
+            starts.append(s + c + 1)
+        for st in starts:
+            best = None
+            for name in known:
+                if text.startswith(name, st) and (best is None or len(name) > best):
+                    best = len(name)
+            if best is None:
+                e = self.ex._name_at(text, st) or self._cn_name_loose(text, st)
+                if e is not None and self._valid_name(text, st, e):
+                    best = e - st
+            if best is not None and st + best <= k:
+                nxt = text[st + best] if st + best < len(text) else "\n"
+                if nxt not in "的之等和与、及同":
+                    return st, st + best
+        return None
+
+    def _appositions(self, text: str, known: set[str]) -> list[Holder]:
+        """张某，某公司总经理，… / 张某（某公司总经理）: a name opening a clause, then its title."""
+        out = []
+        for k in range(len(text)):
+            prev = text[k - 1] if k > 0 else "\n"
+            if prev not in _CLAUSE_END and prev not in "“（(：:":
+                continue
+            e = None
+            for name in known:
+                if len(name) >= 2 and text.startswith(name, k) and (e is None or k + len(name) > e):
+                    e = k + len(name)
+            if e is None:
+                e = self.ex._name_at(text, k)
+                if e is not None and not self._valid_name(text, k, e):
+                    e = None
+            if e is None or e >= len(text) or text[e] not in "，（(":
+                continue
+            close = "）" if text[e] == "（" else (")" if text[e] == "(" else None)
+            p = e + 1
+            q = p
+            while q < len(text) and q - p <= 30 and text[q] not in _CLAUSE_END and text[q] not in "）)":
+                q += 1
+            if q == p or q - p > 30 or q >= len(text):
+                continue
+            if (close and text[q] != close) or (not close and text[q] not in "，,"):
+                continue
+            ph = self._title_phrase(text, p)
+            if ph is None or ph[1] != q:
+                continue
+            out.append(Holder(k, e, ph[0], "apposition"))
+        return out
+
+
+def _find_all(text: str, w: str) -> list[int]:
+    out = []
+    k = text.find(w)
+    while k != -1:
+        out.append(k)
+        k = text.find(w, k + 1)
+    return out
+
+
+def merge_titles(titles: list[str]) -> list[str]:
+    """Distinct positions in their fullest written form, in order of first mention."""
+    out: list[str] = []
+    for t in titles:
+        if not t or any(t in u for u in out):
+            continue
+        inside = [i for i, u in enumerate(out) if u in t]
+        if inside:
+            out[inside[0]] = t
+            out = [u for i, u in enumerate(out) if i not in inside[1:]]
+        else:
+            out.append(t)
+    return out
+
+
+__all__ = ["Holder", "OfficialFinder", "merge_titles", "official_rules"]
