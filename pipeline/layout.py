@@ -15,7 +15,8 @@ A text without bylines is not a newspaper page: it is one document, normalised
 but not re-flowed.  When it opens with short title lines (no sentence-final
 punctuation) before its first paragraph -- an article as crawlers write it -- those
 lines are its pre-title (``…——``, ``…：``), title (the one with a column tag such as
-``（国际视点）``, else the main line) and subtitle (``——…``).
+``（国际视点）``, else the main line) and subtitle (``——…``); metadata lines under them
+(``2020-01-26 10:30 来源：新华网``) are part of the header and give the page's date.
 
 Datelines and bylines of papers and agencies are read at the start of the body and
 at its end (:func:`find_credits`): ``本报北京1月26日电（记者 刘志强）``,
@@ -24,8 +25,9 @@ at its end (:func:`find_credits`): ``本报北京1月26日电（记者 刘志强
 
 The date of a document is, in order: the date of its input record
 (``input.date_column``), its dateline (resolved against a date in the file name,
-else ``publication_date``), a date in the file name (``pd20200126-…``,
-``2020-01-26``), ``publication_date``; else unknown (None).
+else ``publication_date``), the date of a metadata line under its title, a date in
+the file name (``pd20200126-…``, ``2020-01-26``), ``publication_date``; else unknown
+(None).
 """
 from __future__ import annotations
 
@@ -114,7 +116,7 @@ class LayoutSettings(BaseModel):
 class Line:
     start: int  # source offset of the first character
     text: str  # the line without its newline
-    kind: str  # blank | heading | byline | text | title (a title line without Markdown marks)
+    kind: str  # blank | heading | byline | text | title (a title line without Markdown marks) | meta
     level: int = 0
 
     @property
@@ -520,6 +522,7 @@ def build_article(lines: list[Line], source_text: str, settings: LayoutSettings,
     role_spans: list[tuple[int, int, str]] = []
     body_start = None
     dateline_match = None
+    page_date = None  # of a metadata line under the title (2020-01-26 10:30 来源：…)
     prev: Line | None = None
     gap_start = None  # source offset of the newline after the previous content line
     blank_between = False
@@ -534,10 +537,12 @@ def build_article(lines: list[Line], source_text: str, settings: LayoutSettings,
                     and not ends_sentence(_content(prev)[0]))
             if not join:
                 b.add_break(gap_start)
-        in_header = body_start is None and line.kind in ("heading", "title", "byline")
+        in_header = body_start is None and line.kind in ("heading", "title", "byline", "meta")
         start, end = b.add(content, cstart)
         if in_header and line.kind in ("heading", "title"):
             headings.append((line.level, content))
+        elif in_header and line.kind == "meta":
+            page_date = page_date or meta_date(content)
         elif line.kind == "byline" and byline is None:
             byline, byline_at = content, start
             reporters, spans, roles = parse_byline(content)
@@ -575,8 +580,8 @@ def build_article(lines: list[Line], source_text: str, settings: LayoutSettings,
             body_start = min(len(text), credits.header_end + 1)
     file_date = date_from_path(source)
     ref = file_date or settings.publication_date
-    date = (record_date or (dateline_match and _dateline_date(dateline_match, ref))
-            or file_date or settings.publication_date)
+    date = (record_date or (dateline_match and _dateline_date(dateline_match, page_date or ref))
+            or page_date or file_date or settings.publication_date)
     offsets = b.offsets
     doc = Document(
         doc_id=doc_id_for(source, record, article_index), source=source, record=record,
@@ -606,14 +611,39 @@ def _title_like(line: Line, strong: bool) -> bool:
     last = s.rstrip("”’」』》\"'")[-1:] if s.rstrip("”’」』》\"'") else ""
     if last in _TITLE_END or (last in "！？!?" and not strong):
         return False
-    if match_dateline(s) or parse_credit(s, bracketed=False) or (s[0] in _OPEN and s[-1] in _CLOSE):
+    if match_dateline(s) or parse_credit(s, bracketed=False) or (s[0] in _OPEN and s[-1] in _CLOSE) or _is_meta(s):
         return False
     return True
 
 
+# a line of web-page metadata between the title and the body: its date, source, author
+_META_DATE = re.compile(
+    r"^(?:(?:发布|发表|更新|出版)?(?:时间|日期)\s*[:：]\s*)?(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*"
+    r"(?P<d>\d{1,2})\s*日?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?(?:\s|$)")
+_META_KEY = re.compile(r"^(?:来源|稿源|出处|作者|责任编辑|编辑|原标题|发布时间|发布日期|发稿时间)\s*[:：]")
+
+
+def _is_meta(text: str) -> bool:
+    t = text.strip()
+    return len(t) <= 80 and bool(_META_DATE.match(t) or _META_KEY.match(t))
+
+
+def meta_date(text: str) -> dt.date | None:
+    """The date of a metadata line (``2020-01-26 10:30 来源：新华网``, ``发布时间：2020年1月26日``)."""
+    for part in [text.strip()] + [m.group(1) for m in re.finditer(r"(?:时间|日期)\s*[:：]\s*(.+)", text)]:
+        m = _META_DATE.match(part)
+        if m:
+            try:
+                return dt.date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+            except ValueError:
+                return None
+    return None
+
+
 def title_lines(lines: list[Line]) -> dict[int, str]:
     """The title block of an article as crawlers write it: ``{line index: role}`` with
-    roles ``pre``/``title``/``sub``, or ``{}`` when the text does not open with one.
+    roles ``pre``/``title``/``sub`` (and ``meta`` for metadata lines after them: date,
+    source, author), or ``{}`` when the text does not open with one.
 
     Title lines are the leading short lines without sentence-final punctuation, up to a
     blank line (at most four) or, without a blank line, up to three lines followed by a
@@ -624,10 +654,15 @@ def title_lines(lines: list[Line]) -> dict[int, str]:
     first = content[0]
     blank_at = next((i for i in range(first, len(lines)) if lines[i].kind == "blank"), None)
     block: list[int] = []
-    if blank_at is not None and blank_at - first <= 4 and any(lines[i].kind != "blank" for i in range(blank_at, len(lines))):
+    meta: list[int] = []
+    if blank_at is not None and blank_at - first <= 6 and any(lines[i].kind != "blank" for i in range(blank_at, len(lines))):
         block = list(range(first, blank_at))
-        if not all(_title_like(lines[i], strong=True) for i in block):
-            block = []
+        k = len(block)
+        while k > 1 and _is_meta(lines[block[k - 1]].text):
+            k -= 1
+        block, meta = block[:k], block[k:]
+        if len(block) > 4 or not all(_title_like(lines[i], strong=True) for i in block):
+            block, meta = [], []
     if not block:
         # without a blank line the lines must read as titles, not as the start of a
         # hard-wrapped paragraph: no comma unless marked as a title (——, a column tag), and
@@ -638,18 +673,28 @@ def title_lines(lines: list[Line]) -> dict[int, str]:
             if not _title_like(lines[i], strong=False) or (not marked and re.search(r"[，,]", t)):
                 break
             block.append(i)
-        open_lines = [i for i in content if not ends_sentence(lines[i].text)]
+        open_lines = [i for i in content if not ends_sentence(lines[i].text) and not _is_meta(lines[i].text)]
         if len(open_lines) >= 3 and len(open_lines) > 0.3 * len(content):
             return {}
-        rest = [i for i in content if i > (block[-1] if block else first)]
-        if not block or not rest:
+        if not block:
             return {}
-        nxt = lines[rest[0]].text.strip()
-        if not (ends_sentence(nxt) or len(nxt) > _TITLE_MAX or match_dateline(nxt)
-                or parse_credit(nxt, bracketed=False)):
-            return {}
-    body = [i for i in content if i > block[-1]]
-    if not body or not any(ends_sentence(lines[i].text) or len(lines[i].text.strip()) > _TITLE_MAX for i in body):
+    # metadata lines right after the title lines
+    for i in content:
+        if i <= max(block + meta):
+            continue
+        if not _is_meta(lines[i].text) or len(meta) >= 4:
+            break
+        meta.append(i)
+    rest = [i for i in content if i > max(block + meta)]
+    if not rest:
+        return {}
+    nxt = lines[rest[0]].text.strip()
+    no_blank_after = all(lines[i].kind != "blank" for i in range(block[0], rest[0]))
+    if no_blank_after and not (ends_sentence(nxt) or len(nxt) > _TITLE_MAX or match_dateline(nxt)
+                               or parse_credit(nxt, bracketed=False)):
+        return {}
+    body = rest
+    if not any(ends_sentence(lines[i].text) or len(lines[i].text.strip()) > _TITLE_MAX for i in body):
         return {}
     texts = [lines[i].text.strip() for i in block]
     pre_mark = [t.endswith(("——", "—", "：", ":")) for t in texts]
@@ -667,7 +712,9 @@ def title_lines(lines: list[Line]) -> dict[int, str]:
     else:
         # 引题 above the main title is the common form; a 副题 below starts with ——
         t = main[1]
-    return {i: ("pre" if k < t else "title" if k == t else "sub") for k, i in enumerate(block)}
+    roles = {i: ("pre" if k < t else "title" if k == t else "sub") for k, i in enumerate(block)}
+    roles.update({i: "meta" for i in meta})
+    return roles
 
 
 def split_page(source_text: str, source: str, settings: LayoutSettings | None = None,
@@ -682,7 +729,7 @@ def split_page(source_text: str, source: str, settings: LayoutSettings | None = 
     if settings.mode != "plain" and not starts:
         # an article as crawlers write it: title lines, then the body
         for i, role in title_lines(lines).items():
-            lines[i].kind, lines[i].level = "title", (1 if role == "title" else 2)
+            lines[i].kind, lines[i].level = ("meta", 0) if role == "meta" else ("title", 1 if role == "title" else 2)
     if settings.mode == "newspaper" and not starts:
         starts = [0]
     if not starts:

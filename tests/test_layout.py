@@ -307,3 +307,21 @@ def test_sample_page_keeps_its_bylines_and_no_body_credits(docs):
     # □ bylines are the page's bylines; the body scan does not add to them
     assert all(d.byline.startswith("□") for d in docs)
     assert all(getattr(d, "dateline_spans") == [] for d in docs)
+
+
+@pytest.mark.parametrize("head, title, date", [
+    ("城市更新迈出新步伐\n2020-01-26 10:30:00 来源：新华网\n", "城市更新迈出新步伐", dt.date(2020, 1, 26)),
+    ("城市更新迈出新步伐\n\n发布时间：2020年1月26日 来源：人民网\n\n", "城市更新迈出新步伐", dt.date(2020, 1, 26)),
+    ("老旧小区焕发新活力\n来源：新华网\n\n", "老旧小区焕发新活力", dt.date(2024, 4, 29)),
+])
+def test_metadata_lines_under_a_web_title(head, title, date):
+    (doc,) = split_page(head + BODY, "a.txt", LayoutSettings(publication_date=dt.date(2024, 4, 29)))
+    assert doc.title == title and doc.pre_title is None and doc.subtitle is None
+    assert doc.date == date  # the page's date comes before the configured one
+    assert doc.text[doc.body_start:].startswith("3月4日")
+
+
+def test_a_dateline_under_a_web_title_resolves_against_the_page_date():
+    text = "老旧小区焕发新活力\n2019-12-30 来源：人民网\n\n本报北京12月29日电（记者 张明）" + BODY
+    (doc,) = split_page(text, "a.txt", LayoutSettings(publication_date=dt.date(2024, 4, 29)))
+    assert doc.date == dt.date(2019, 12, 29) and doc.reporters == ["张明"]
