@@ -106,10 +106,11 @@ NOT_NOUN_START = set("共分是为在将已都均也还就又再并得了着过�
 AFTER_STOPWORDS = ("等", "进行", "涉及", "参加", "参与", "至少", "面对面", "一一", "分别", "正在", "已经", "已", "将",
                    "均", "都", "列入", "纳入", "入选", "来", "同时", "共同", "实现", "完成", "达到", "达", "为", "是", "在",
                    "中，", "被", "获得")
-LEAD_WORDS = ("其中", "此外", "另外", "同时", "目前", "当前", "累计", "共计", "合计", "总计", "共有", "拥有", "共", "已", "并", "还", "其",
+LEAD_WORDS = ("最终", "预计", "其中", "此外", "另外", "同时", "目前", "当前", "累计", "共计", "合计", "总计", "共有", "拥有", "共", "已", "并", "还", "其",
               "该", "这", "此", "全年", "全市", "全省", "全区", "全国")
-TRAIL_WORDS = ("达到", "高达", "多达", "突破", "共计", "合计", "总计", "累计", "分别", "已达", "约为", "达", "为", "是", "有",
-               "共", "约", "已", "了", "的", "计", "均", "在", "中", "都")
+TRAIL_WORDS = ("从", "由", "达到", "高达", "多达", "突破", "共计", "合计", "总计", "累计", "分别", "已达", "约为", "达", "为", "是", "有",
+               "共", "约", "已", "了", "的", "均", "在", "中", "都", "预计将", "预计", "将", "就", "已经", "也", "还", "仍",
+               "或", "或者")
 CUT_VERBS = ("集聚", "聚集", "接待", "确定", "涉及", "吸引", "培育", "举办", "拥有", "包括", "签约", "签订", "推出",
              "设有", "引进", "新增", "吸纳", "带动", "建成", "打造", "形成", "惠及", "实现", "完成", "受理", "收到", "查处",
              "排查", "发现", "投入", "获得", "获批", "认定", "入选", "选出", "选取", "招引", "落地", "开工", "实施",
@@ -120,6 +121,8 @@ TOPIC_VERBS = ("共", "涉及", "包括", "有", "达", "为", "是", "累计", 
 REPORT_VERBS = re.compile(r"^(?:数据|统计|调查|报告|监测)?(?:显示|表示|介绍|称|指出|认为|说|透露)")
 COMPARISON_BASE = re.compile(r"(?:比|较|相比|同比|环比|与)$")  # 比上年末, 较去年同期: not the fact's time
 AGENT_VERBS = re.compile(r"主办|承办|协办|举办|指导|组织|发起|牵头|主持|负责|实施")
+SOURCE_AFTER = re.compile(r"^(?:[^，。；]{0,30}?(?:发布|公布)的?[^，。；]{0,30}?(?:显示|表明|指出|预测|预计)"
+                          r"|的?(?:预测值|预测|统计数据|统计|调查)|(?:最新)?(?:数据|统计|报告)(?:显示|表明)|收到)")
 BASIS_CLAUSE = re.compile(r"^(?:根据|按照|依据|依照|据|经)")
 PLACE_CUE = re.compile(r"^[\u4e00-\u9fff]{1,10}(?:省|市|区|县|镇|乡|村|街道|新区|自治州|州|盟|旗)$")
 ORG_CUE = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}(?:公司|集团|银行|大学|学院|医院|局|委员会|委|厅|办公室|中心|协会|研究会|督察组|核查组|工作组|领导小组)$")
@@ -127,13 +130,33 @@ QUOTE_OPEN, QUOTE_CLOSE = "“‘「『\"", "”’」』\""
 QUOTES = set(QUOTE_OPEN + QUOTE_CLOSE)
 
 _CN = "〇零一二两三四五六七八九十"
+_Y = r"(?:\d{4}|[〇零一二三四五六七八九]{4})年度?"
+_YREL = r"(?:今年|去年|明年|前年|本年|当年|上年|同年|次年)"
+_M = rf"[{_CN}\d]{{1,3}}月份?"
+_D = rf"[{_CN}\d]{{1,3}}日"
+_MPART = r"(?:底|末|初|上旬|中旬|下旬|中)"
+_YPART = (rf"(?:底|末|初|第?[一二三四1-4]季度|上半年|下半年|前[{_CN}\d]+个?(?:季度|月)|年初|年底|年末|年中|以来"
+          r"|暑假|寒假|春节|春季|夏季|秋季|冬季|汛期)")
+_DAYPART = r"(?:上午|下午|晚上|晚间|凌晨|早上|早晨|中午|夜间|傍晚|\d{1,2}时)"
+_DATE = (rf"(?:(?:{_Y}|{_YREL})(?:{_YPART}|{_M}(?:{_D})?{_MPART}?)?"
+         rf"|{_M}(?:{_D})?{_MPART}?|(?<![月\d]){_D}|第?[一二三四1-4]季度|上半年|下半年|前[一二三]季度)"
+         rf"{_DAYPART}?")
+_SPAN = (rf"(?:\d{{4}}\s*(?:至|到|—|-|－|～)\s*\d{{4}}(?:财年|年度|年)"
+         rf"|\d{{1,2}}\s*(?:至|到|—|-|－|～)\s*\d{{1,2}}月"
+         rf"|{_DATE}(?:\s*(?:至|到|—|－|～)\s*{_DATE})?)")
+# numbers of years as a period: 近20年来, 过去50年来, 20多年来, 18年中, 40多年前, 连续7年
+_PERIOD = (rf"(?:近|过去|最近|连续|前)?[\d{_CN}几]+多?个?年(?:来|中|间|前|以来)"
+           rf"|连续[\d{_CN}几]+多?年|连续多年|千百年来|多年来|近年来|近些年来?")
+_RELATIVE = (r"近来|迄今|此前|此后|当天|当日|连日来|全年|如今|近日|日前|现在|原来|当时|这些年|那些年|平时"
+             r"|最初|起初|目前|当前|年内|年底前|至今|今天|昨天|明天|今日|昨日|近期|去年以来|今年以来"
+             r"|冬天|夏天|春天|秋天|每到冬天")
+# an event taken as a time (国庆节前夕, 集训期间, 世园会闭幕后), at a clause start or after 在
+_EVENT = (r"(?:(?<=[，。；：！？\s“（])|(?<=^)|(?<=在))(?!在)"
+          r"[\u4e00-\u9fff]{1,5}?(?:期间|前夕|(?:闭幕|开幕|结束|召开|举办|成立)(?:后|前|以来))")
+_RELATIVE_RE = re.compile(_RELATIVE + "|" + _YREL)  # 当年的一间小土房, 此后的竞聘: a modifier, not the fact's time
 _TIME_RE = re.compile(
-    r"截至(?:目前|今年(?:底|末|\d{1,2}月(?:底|末)?)?|\d{4}年(?:底|末|\d{1,2}月(?:\d{1,2}日|底|末)?)?|\d{1,2}月(?:\d{1,2}日|底|末)?)?"
-    r"|(?:(?:\d{4}|[〇零一二三四五六七八九]{4})年度?|今年|去年|明年|前年|本年|当年|上年)"
-    rf"(?:第?[一二三四1-4]季度|上半年|下半年|前[{_CN}\d]+(?:个)?(?:季度|月)|[{_CN}\d]{{1,3}}(?:至[{_CN}\d]{{1,3}})?月(?:份)?(?:\d{{1,2}}日)?(?:底|末|初|上旬|中旬|下旬)?|年初|年底|年末|年中|以来)?"
-    rf"|第?[一二三四1-4]季度|上半年|下半年|前[一二三]季度"
-    r"|\d{1,2}月\d{1,2}日|\d{1,2}月(?:份)?(?:底|末|初)?|(?<![月\d])\d{1,2}日"
-    r"|目前|当前|年内|年底前|至今"
+    rf"(?:截至|截止到?|到|从|自)?(?:{_SPAN})(?:起|以来|之前|之后|以前|以后|前后|期间|前(?![往来去进行])|后(?![来续]))?"
+    rf"|截至目前|{_PERIOD}|{_RELATIVE}|{_EVENT}"
 )
 _DATELINE_AFTER = re.compile(r"^(?:讯|电)")
 
@@ -150,6 +173,8 @@ class _Ctx:
     doc_date: dt.date | None
     settings: FactSettings
     cues: bool
+    last: tuple[int, str | None, str | None] = (-1, None, None)  # (sentence, unit, subject) of the previous fact
+    catalogue_units: dict | None = None
 
 
 # ------------------------------------------------------------------ public API
@@ -175,11 +200,14 @@ def extract_facts(text: str, sentences: Iterable | None = None, entities: Sequen
     titles, slogans = _bracket_regions(text)
     ctx = _Ctx(text, spans, [s for s, _ in spans], ents, titles, slogans, [], doc_date, settings,
                cues=settings.entity_cues and not ents)
-    ctx.times = [(m.start(), m.end()) for m in _TIME_RE.finditer(text)
+    ctx.catalogue_units = catalogue.units
+    ctx.times = [_trim_time(text, m.start(), m.end()) for m in _TIME_RE.finditer(text)
                  if m.group() and not _in_regions(m.start(), m.end(), titles)
                  and not _DATELINE_AFTER.match(text[m.end():m.end() + 1])
                  and not text[max(0, m.start() - 2):m.start()].endswith("本报")
-                 and not COMPARISON_BASE.search(text[max(0, m.start() - 2):m.start()])]
+                 and not COMPARISON_BASE.search(text[max(0, m.start() - 2):m.start()])
+                 and not any(e.start <= m.start() and m.end() <= e.end for e in ents)
+                 and not (_RELATIVE_RE.fullmatch(m.group()) and text[m.end():m.end() + 1] == "的")]
 
     scanned = scan_quantities(text, catalogue)
     quantities = [q for i, q in enumerate(scanned) if _is_fact(q, ctx, scanned[i - 1] if i else None)]
@@ -425,11 +453,14 @@ def _make_fact(q: Quantity, i: int, qs: list[Quantity], ctx: _Ctx, doc_id: str, 
     after_span = _after_span(text, q.end, min(s_end, next_start))
     clause_start = _clause_start(text, s_start, q.start)
     subject = _subject(q, before_span, after_span, clause_start, s_start, si, ctx)
+    if (not subject or subject in ("或", "和", "及", "至", "到")) and ctx.last[0] == si:
+        subject = ctx.last[2]  # 16个乡镇（街道），有一半都…: the previous fact's subject
     entity = _entity(q, before_span, after_span, clause_start, s_start, ctx)
     ent_surface = entity.text if isinstance(entity, Entity) else entity
     if subject and ent_surface and subject.startswith(ent_surface) and len(subject) > len(ent_surface) + 1:
         subject = subject[len(ent_surface):].lstrip("的") or subject  # 海信集团采购规模 -> 采购规模
-    time_span = _time(q, s_start, ctx)
+    ctx.last = (si, q.unit, subject)
+    time_span = _time(q, s_start, ctx, s_end)
     time_text = text[time_span[0]:time_span[1]] if time_span else None
     t0 = t1 = None
     if time_text and ctx.settings.resolve_times:
@@ -444,6 +475,10 @@ def _make_fact(q: Quantity, i: int, qs: list[Quantity], ctx: _Ctx, doc_id: str, 
                 break
     ent_text = entity.text if isinstance(entity, Entity) else entity
     ent_id = (entity.entity_id or None) if isinstance(entity, Entity) else None
+    if isinstance(entity, Entity):
+        full = _entity_surface(entity, ctx)
+        if full != ent_text:
+            ent_text, ent_id = full, None
     return Fact(doc_id=doc_id, source=source, start=q.start, end=q.end, text=text[q.start:q.end],
                 value=q.value, unit=q.unit, kind=q.kind, bound=q.bound, value_low=q.value_low,
                 value_high=q.value_high, base_value=q.base_value, base_unit=q.base_unit, subject=subject,
@@ -512,6 +547,8 @@ def _unbalanced(s: str) -> bool:
 def _clean_after(s: str, locative: bool = False) -> str:
     """The counted noun: ``locative`` when the clause opens a 在…中 frame (在197个城市中排名)."""
     s = s.strip()
+    if s[:1] == "的" and len(s) > 2:
+        s = s[1:]  # 约60.27万立方米的天然气
     if not s or s[0] in NOT_NOUN_START or s[0] in CLAUSE_END:
         return ""
     cut = len(s)
@@ -524,6 +561,11 @@ def _clean_after(s: str, locative: bool = False) -> str:
         if 0 < k < cut:
             cut = k
     s = s[:cut]
+    while s and s[-1] in "中内里上等之的":
+        s = s[:-1]
+    if CHANGE_HEAD.match(s) or s.startswith(("人民币", "美元", "欧元")):
+        return ""  # a change verb or currency word follows: no counted noun (缩减至, 元人民币)
+    s = _noun_phrase(s)
     while s and s[-1] in "中内里上等之的":
         s = s[:-1]
     return _strip_quotes(s)
@@ -642,14 +684,110 @@ def _subject(q: Quantity, before_span, after_span, clause_start, s_start, si, ct
 
     measure = q.kind not in ("count",) and q.form != "da"
     before = _clean_before(before_raw)
+    change = CHANGE_TAIL.search(before_raw.strip())
+    if change and q.kind not in ("count",) or (change and not after):
+        # 冰川面积由5.3万平方公里缩减至4.5万平方公里: the metric before the change
+        head = before_raw.strip()[:change.start()]
+        while True:  # 提高到三季度增长, 较2017年减少了: times, comparisons and changes are no metric
+            h2 = re.sub(r"(?:较|比|同比|相比)?(?:" + _TIME_RE.pattern + r")$", "", head)
+            m2 = CHANGE_TAIL.search(h2)
+            h2 = h2[:m2.start()] if m2 else h2
+            if h2 == head:
+                break
+            head = h2
+        head = _clean_before(head)
+        if head:
+            before = head
+        elif ctx.last[0] == si and ctx.last[2]:
+            before = ctx.last[2]
+        else:
+            before = ""
     entityish = _is_entityish(before_span, ctx)
+    listed = _listed_before(clause_start, q.start, ctx) != (0, 0)
+    if not after and q.unit and ctx.catalogue_units.get(q.unit, {}).get("noun") and q.kind == "count" \
+            and (listed or before_raw.strip().endswith("了")):
+        # 只在前厅摆了六七桌, 湖北、湖南、江西3省: the classifier is the noun counted
+        if ctx.last[0] == si and ctx.last[1] == q.unit and ctx.last[2]:
+            return ctx.last[2]
+        return q.unit
     if entityish and not after:
         if in_qizhong_sentence or in_qizhong_clause:
             return _inherit(clause_start, s_start, si, ctx, False) or None
         return before or None
     if measure:
+        nxt = text[q.end:q.end + 1]
+        if after and (nxt == "的" or "\u4e00" <= nxt <= "\u9fff") and not _metric_before(before_raw):
+            return after  # 6万亿元养老保险责任准备金, 有十几公里的路程
         return before or after or None
     return after or before or None
+
+
+CHANGE_HEAD = re.compile(r"^(?:增加|增长|提高|提升|减少|下降|降低|缩减|缩小|扩张|扩大|上升|上涨|回落|增至|降至|升至)")
+CHANGE_TAIL = re.compile(r"(?:(?:从|由)[^，。；、]{0,6}?)?(?:仅|将|已|又|预计|最终)*(?:增加|增长|提高|提升|减少|下降|降低|缩减|缩小|扩张|扩大|上升|上涨|回落|增|降|升)"
+                         r"(?:到|至|为|了)?(?:目前的|目前|今年的)?$")
+
+
+def _metric_before(s: str) -> bool:
+    """The phrase before a measure names its metric (面积达, 占地, 人口, 方圆)."""
+    s = s.strip()
+    if not s:
+        return False
+    if s.endswith(("达", "为", "是", "达到", "高达", "约为", "占地", "约", "长", "宽", "高", "深", "厚", "重", "海拔")):
+        return True  # 面积达…, 宽约0.3米的排水沟
+    tags = _posseg(s)
+    return bool(tags) and tags[-1][1].startswith("n") and tags[-1][1] != "nr"
+
+
+def _ends_with_verb(s: str) -> bool:
+    s = s.strip()
+    if not s:
+        return False
+    if s.endswith(("了", "有", "摆", "放", "开", "建", "办", "派", "来")):
+        return True
+    tags = _posseg(s)
+    return bool(tags) and tags[-1][1].startswith("v")
+
+
+def _is_listing(span: tuple[int, int], ctx: _Ctx) -> bool:
+    s, e = span
+    return _listed_before(s, e, ctx) != (0, 0)
+
+
+_POSSEG = None
+
+
+def _posseg(s: str) -> list[tuple[str, str]]:
+    global _POSSEG
+    if _POSSEG is None:
+        try:
+            import jieba  # noqa: WPS433
+            import jieba.posseg  # noqa: WPS433
+            jieba.setLogLevel(60)
+            _POSSEG = jieba.posseg.POSTokenizer(jieba.Tokenizer())
+        except Exception:  # pragma: no cover - jieba missing
+            _POSSEG = False
+    if not _POSSEG:
+        return []
+    return [(w.word, w.flag) for w in _POSSEG.cut(s)]
+
+
+_CUT_FLAGS = ("v", "p", "c", "uj", "ul", "uz", "m", "r", "f", "t")
+
+
+def _noun_phrase(s: str) -> str:
+    """The counted noun phrase: words up to the first verb, adverb, preposition … after a
+    noun (伊朗民众走上街头 -> 伊朗民众, 目标实施迅猛打击 -> 目标)."""
+    if len(s) <= 2:
+        return s
+    out, seen_noun = [], False
+    for w, flag in _posseg(s):
+        if seen_noun and (flag.startswith(_CUT_FLAGS) or flag == "vn" or w in ("的", "之")
+                          or (flag in ("d", "ad") and len(w) == 1)):
+            break
+        out.append(w)
+        if flag.startswith(("n", "j", "l")) or flag in ("vn", "an", "nz"):
+            seen_noun = True
+    return "".join(out) or s
 
 
 def _inherit(clause_start: int, s_start: int, si: int, ctx: _Ctx, from_clause: bool) -> str | None:
@@ -664,12 +802,17 @@ def _inherit(clause_start: int, s_start: int, si: int, ctx: _Ctx, from_clause: b
 
 
 def _usable(e: Entity, ctx: _Ctx) -> bool:
-    """Not in a 《title》, not the source of reported speech, not in a 根据-clause,
-    not the agent of a 由…主办 phrase."""
+    """Not in a 《title》, not the source of reported speech or of the figures (…发布的
+    报告显示, …的预测值, …收到), not in a 根据-clause, not the agent of a 由…主办 phrase."""
     text = ctx.text
     if _in_regions(e.start, e.end, ctx.titles):
         return False
     if REPORT_VERBS.match(text[e.end:e.end + 6]):
+        return False
+    ce = e.end
+    while ce < len(text) and ce - e.end < 40 and text[ce] not in CLAUSE_END:
+        ce += 1
+    if SOURCE_AFTER.match(text[e.end:ce]):
         return False
     cs = _clause_start(text, max(0, e.start - 60), e.start)
     # the agent of a 由…(共同)主办 phrase: 由青岛市政府和工信部…共同主办的大会
@@ -689,11 +832,37 @@ def _entities_in(lo: int, hi: int, ctx: _Ctx) -> list[Entity]:
 
 
 def _entity(q: Quantity, before_span, after_span, clause_start, s_start, ctx: _Ctx):
+    return _entity_choice(q, before_span, after_span, clause_start, s_start, ctx)
+
+
+ORG_TAIL = re.compile(r"^(?:股份有限公司|有限责任公司|有限公司|分公司|子公司|公司|集团|慈善总会|总会|协会|基金会|研究院|"
+                      r"研究所|医院|大学|学院|派出所|管委会|委员会)")
+
+
+def _entity_surface(e: Entity, ctx: _Ctx) -> str:
+    """The entity as written in full: names written together (融创 + 华中, 康美包 + 苏州公司)
+    and an organisation word right after a name (美的 + 集团, 湖北省 + 慈善总会)."""
+    text = ctx.text
+    end = e.end
+    for f in ctx.entities:
+        if f.start == end and f.label != "PERSON" and e.label != "PERSON" \
+                and not (f.label == "PLACE" and e.label != "PLACE"):
+            end = f.end
+        elif f.start > end:
+            break
+    m = ORG_TAIL.match(text[end:end + 8]) if e.label != "PERSON" else None
+    if m:
+        end += m.end()
+    return re.sub(r"\s+", "", text[e.start:end]) if end != e.end else e.text
+
+
+def _entity_choice(q: Quantity, before_span, after_span, clause_start, s_start, ctx: _Ctx):
     text = ctx.text
     # (1) the phrase before the number is an entity (其中，胶州市11件)
     bs, be = before_span
     phrase = text[bs:be].strip()
-    if phrase:
+    in_list = text[bs - 1:bs] in ("、", "和", "与", "及") and any(e.end == bs - 1 for e in ctx.entities)
+    if phrase and not in_list:
         for e in ctx.entities:
             if e.start > be:
                 break
@@ -708,21 +877,77 @@ def _entity(q: Quantity, before_span, after_span, clause_start, s_start, ctx: _C
         for e in ctx.entities:
             if e.start > q.end + 1:
                 break
-            if e.start in (q.end, q.end + 1) and e.end <= after_span[1] and _usable(e, ctx):
+            # the counted noun is the entity's type, not the entity itself (56座英苗书屋)
+            if e.start in (q.end, q.end + 1) and e.end < after_span[1] and _usable(e, ctx):
                 return e
-    # entities listed as members of the counted set (A、B、C等20余家企业) are not what it is about
-    skip = _enumeration(clause_start, q.start, ctx)
+    # (1b) the possessor right before 的 + number: 带着太平庄中心小学的6个孩子
+    for e in ctx.entities:
+        if e.start > q.start or q.kind == "rank":
+            break
+        if e.end == q.start - 1 and text[e.end] == "的" and e.start >= clause_start and _usable(e, ctx) \
+                and text[e.start - 1:e.start] not in ("在", "于", "、", "和", "与", "及"):
+            return e
+    # entities listed as members of the counted set (A、B、C等20余家企业, 湖北、湖南、江西3省)
+    # are not what it is about
+    skips = [_enumeration(clause_start, q.start, ctx), _listed_before(clause_start, q.start, ctx)]
+    skips += _enumerations(s_start, q.start, ctx)
+
+    def kept(e: Entity) -> bool:
+        if q.kind == "rank" and text[e.start - 1:e.start] == "在" and "中" in text[e.end:q.start]:
+            return False  # the scope of a rank: 在经合组织36个成员国中…排名第一
+        return not any(a <= e.start < b for a, b in skips)
+
     # (3) first entity of the clause, unless the clause continues a 其中 list
     clause = text[clause_start:q.start].strip()
     qizhong = clause.startswith("其中")
     if not qizhong:
-        ents = [e for e in _entities_in(clause_start, q.start, ctx) if not (skip[0] <= e.start < skip[1])]
+        ents = [e for e in _entities_in(clause_start, q.start, ctx) if kept(e)]
         if ents:
             return ents[0]
-    # (4) first entity of the sentence before the number (before the 其中 clause)
-    ents = [e for e in _entities_in(s_start, clause_start if qizhong else q.start, ctx)
-            if not (skip[0] <= e.start < skip[1])]
+    # (4) first entity of the sentence part (up to ；) before the number (before the 其中
+    # clause), unless the clause opens with a scope word (全球有1.2亿武术爱好者)
+    if any(_strip_lead(clause).startswith(w) or clause.startswith(w) for w in SCOPE_WORDS):
+        return None
+    part = max(s_start, text.rfind("；", s_start, clause_start) + 1)
+    ents = [e for e in _entities_in(part, clause_start if qizhong else q.start, ctx) if kept(e)]
     return ents[0] if ents else None
+
+
+def _listed_before(clause_start: int, pos: int, ctx: _Ctx) -> tuple[int, int]:
+    """Two or more entities joined by 、/和/与/及 right before the number: the members of
+    what it counts (湖北、湖南、江西3省, 随州与吉安2所学校, “缅甸”、“中国”两个英文单词)."""
+    text = ctx.text
+    k = pos
+    while k > clause_start and text[k - 1] in "约超近逾共计 ":
+        k -= 1
+    if text.endswith("等", 0, k) or text.endswith("的", 0, k):
+        k -= 1
+    j, count = k, 0
+    ends = {e.end: e for e in ctx.entities if clause_start <= e.start and e.end <= pos}
+    while j > clause_start:
+        jj = j - 1 if text[j - 1] in QUOTE_CLOSE else j
+        e = ends.get(jj)
+        if e is None:
+            break
+        count += 1
+        j = e.start - 1 if e.start > 0 and text[e.start - 1] in QUOTE_OPEN else e.start
+        if j > clause_start and text[j - 1] in "、和与及":
+            j -= 1
+            continue
+        break
+    return (j, k) if count >= 2 else (0, 0)
+
+
+def _enumerations(lo: int, hi: int, ctx: _Ctx) -> list[tuple[int, int]]:
+    """Lists ``A、B等地`` of two or more entities in the sentence: examples, not the topic."""
+    text = ctx.text
+    out = []
+    for m in re.finditer(r"等(?:地|国|城市|省份|省|市|单位|部门|企业|机构)?", text[lo:hi]):
+        k = lo + m.start()
+        span = _listed_before(lo, k, ctx)
+        if span != (0, 0):
+            out.append((span[0], k))
+    return out
 
 
 def _enumeration(clause_start: int, pos: int, ctx: _Ctx) -> tuple[int, int]:
@@ -746,14 +971,32 @@ def _enumeration(clause_start: int, pos: int, ctx: _Ctx) -> tuple[int, int]:
     return start, k
 
 
-def _time(q: Quantity, s_start: int, ctx: _Ctx) -> tuple[int, int] | None:
+def _trim_time(text: str, s: int, e: int) -> tuple[int, int]:
+    """从 belongs to a time only with 起 (从今年1月1日起); 到 only at a clause start
+    (到2025年，…), not after a verb (提高到三季度)."""
+    if text.startswith("从", s) and text[e - 1] != "起":
+        s += 1
+    elif text.startswith("到", s) and s > 0 and text[s - 1] not in CLAUSE_END and not text[s - 1].isspace():
+        s += 1
+    return s, e
+
+
+def _time(q: Quantity, s_start: int, ctx: _Ctx, s_end: int | None = None) -> tuple[int, int] | None:
+    """The nearest time before the number in its sentence; else the first one after it
+    (…30吨马铃薯预计将于27日运抵)."""
     best = None
+    after = None
     for ts, te in ctx.times:
         if ts >= q.start:
-            break
+            if after is None and ts >= q.end and (s_end is None or te <= s_end) \
+                    and not any(c in CLAUSE_END for c in ctx.text[q.end:ts]):
+                after = (ts, te)
+            if after is not None or (s_end is not None and ts >= s_end):
+                break
+            continue
         if ts >= s_start and te <= q.start:
             best = (ts, te)
-    return best
+    return best or after
 
 
 # ------------------------------------------------------------------ time resolution

@@ -354,3 +354,76 @@ def test_ranges_are_scored_on_value_high_too():
     assert not fact_matches(_fact_row(0, 5, 4, "%", "percent", "range", value_high=5),
                             _fact_row(0, 2, 4, "%", "percent", "exact"))
     assert fact_matches(_fact_row(0, 5, 4, "%", "percent", "exact"), _fact_row(1, 3, 4, "%", "percent", "exact"))
+
+
+# ---------------------------------------------------------------- attribution: time, entity, subject
+
+@pytest.mark.parametrize("text,mention,time", [
+    ("去年以来，全市新增企业300家。", "300家", "去年以来"),
+    ("此前，该厂裁员200人。", "200人", "此前"),
+    ("到2030年，产量将超过500万吨。", "超过500万吨", "到2030年"),
+    ("截至3月5日24时，累计报告病例120例。", "120例", "截至3月5日24时"),
+    ("春节前夕，超市备货2000吨。", "2000吨", "春节前夕"),
+    ("5日上午，车队运来300箱蔬菜。", "300箱", "5日上午"),
+    ("从今年1月1日起，外资比例可以达到100%。", "100%", "从今年1月1日起"),
+    ("近20年来，冰舌后退了50米。", "50米", "近20年来"),
+    ("1998年至2018年，往来总计达1.2亿人次。", "1.2亿人次", "1998年至2018年"),
+    ("3月至11月，共开展五大专项行动。", "五大", "3月至11月"),
+    ("增速从一季度的3%提高到三季度的8%。", "8%", "三季度"),
+    ("40吨蔬菜预计将于28日运抵。", "40吨", "28日"),
+    ("游客数量以每年5%的速度增长。", "5%", None),
+    ("如今，由当年的一间平房变成了300平方米的楼房。", "300平方米", "如今"),
+])
+def test_time_expressions(text, mention, time):
+    f = next(f for f in facts(text) if f.text == mention)
+    assert f.time == time
+
+
+def test_relative_times_resolve_against_the_article_date():
+    assert resolve_time("去年以来", DATE) == (dt.date(2023, 1, 1), DATE)
+    assert resolve_time("截至目前", DATE) == (None, DATE)
+
+
+def test_entity_is_not_the_source_of_the_figures():
+    text = "星海研究院最近发布的报告显示，全球设备出货量达500万台。"
+    assert facts(text, ents(text, ("星海研究院", "ORG")))[0].entity is None
+    text = "东湖银行的预测值为2.3%。"
+    assert facts(text, ents(text, ("东湖银行", "COMPANY")))[0].entity is None
+    text = "卫生委员会收到30个省累计报告的病例。"
+    assert facts(text, ents(text, ("卫生委员会", "GOV")))[0].entity is None
+
+
+def test_entity_skips_listed_members_and_takes_the_possessor():
+    text = "华远集团已布局湖北、湖南、江西3省。"
+    e = ents(text, ("华远集团", "COMPANY"), ("湖北", "PLACE"), ("湖南", "PLACE"), ("江西", "PLACE"))
+    f = facts(text, e)[0]
+    assert (f.entity, f.subject) == ("华远集团", "省")
+    text = "李明带着希望小学的6个孩子参加比赛。"
+    f = facts(text, ents(text, ("李明", "PERSON"), ("希望小学", "ORG")))[0]
+    assert f.entity == "希望小学"
+
+
+def test_entity_as_written_in_full_and_not_the_counted_type():
+    text = "美好集团捐赠300套空调。"
+    assert facts(text, ents(text, ("美好", "COMPANY")))[0].entity == "美好集团"
+    text = "远山华中联合投资2亿元。"
+    assert facts(text, ents(text, ("远山", "COMPANY"), ("华中", "COMPANY")))[0].entity == "远山华中"
+    text = "截至去年，已建起56座英苗书屋。"
+    assert facts(text, ents(text, ("英苗书屋", "ORG")))[0].entity is None
+
+
+@pytest.mark.parametrize("text,mention,subject", [
+    ("湖泊面积从4万平方公里增加到5万平方公里。", "4万平方公里", "湖泊面积"),
+    ("湖泊面积从4万平方公里增加到5万平方公里。", "5万平方公里", "湖泊面积"),
+    ("总人口为1.4亿，较上年减少了0.1%。", "0.1%", "总人口"),
+    ("投资增速从一季度增长3%，提高到三季度增长8%。", "8%", "投资增速"),
+    ("只在门口摆了七八桌。", "七八桌", "桌"),
+    ("距离学校有十几公里的路程。", "十几公里", "路程"),
+    ("为职工积累6万亿元养老金。", "6万亿元", "养老金"),
+    ("数万名市民走上街头。", "数万名", "市民"),
+    ("损失达数千万或过亿元。", "过亿元", "损失"),
+    ("经济将增长2%，最终预计增长1.5%。", "1.5%", "经济"),
+])
+def test_subject_patterns(text, mention, subject):
+    f = next(f for f in facts(text) if f.text == mention)
+    assert f.subject == subject
