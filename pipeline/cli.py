@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 the run or gate failed (regression, --fail-fast stop,
 unexpected error); 2 invalid usage, config or input paths (nothing written);
-3 the run completed but some documents failed (listed in ``documents``/``errors``).
+3 the run completed but some documents failed (listed in ``documents``/``errors``);
+130 interrupted (Ctrl-C; nothing written).
 """
 from __future__ import annotations
 
@@ -202,11 +203,68 @@ def train_ner(
     config: Path = typer.Option(Path("configs/train-ner.yaml"), "--config", help="Training config (YAML)."),
     output: Path = typer.Option(..., "--output", help="Model folder to write."),
 ):
-    """Train the spaCy NER model and organisation-type classifier from the public corpora."""
-    from .training.ner import train_ner as train
+    """Train the spaCy NER model and organisation-type classifier from the public corpora.
 
-    scores = train(config, output)
+    configs/train-ner.yaml averages the models of earlier stages; the commands for every stage,
+    in order, are at the top of that file.
+    """
+    from .training.ner import train_ner as train_ner_model
+
+    _check_training_config(config)
+    _check_output_folder(output)
+    scores = train_ner_model(config, output)
     typer.echo(json.dumps(scores, ensure_ascii=False, indent=2, default=str))
+
+
+def _shown(path: Path | str) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    import os
+
+    path = Path(path)
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith("../../..") else str(path)
+
+
+def _check_training_config(config: Path) -> None:
+    """Exit 2 with one line naming everything a NER training config needs and cannot find:
+    the config itself, corpus files, and the models of earlier stages it starts from or averages."""
+    import yaml
+
+    from .training.ner import load_config as load_training_config
+
+    if not config.is_file():
+        _die(f"{config}: training config not found", 2)
+    try:
+        cfg = load_training_config(config)
+        missing = []
+        for part in ("train", "eval"):
+            for item in cfg[part]:
+                if not Path(item["path"]).is_file():
+                    missing.append(f"{part} corpus {item.get('dataset')} {_shown(item['path'])}")
+        models = [("missing_predicted", item["missing_predicted"]) for item in cfg["train"]
+                  if item.get("missing_predicted")]
+        models += [("ner.source", cfg["ner"]["source"])] if cfg["ner"].get("source") else []
+        models += [("ner.average", m) for m in cfg["ner"].get("average") or []]
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+        _die(f"{config}: not a readable training config ({type(exc).__name__}: {exc})", 2)
+    models_missing = sorted({f"{key} model {_shown(m)}" for key, m in models
+                             if not (Path(m) / "ner" / "config.cfg").is_file()})
+    if missing or models_missing:
+        hint = (" (models of earlier stages: train them first, with the commands at the top of "
+                f"{_shown(config)})") if models_missing else ""
+        _die(f"{config}: not found: {'; '.join(missing + models_missing)}{hint}", 2)
+
+
+def _check_output_folder(output: Path) -> None:
+    if output.exists() and not output.is_dir():
+        _die(f"{output}: exists and is not a folder", 2)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _die(f"{output}: cannot create the output folder: {exc.strerror or exc}", 2)
 
 
 @train_app.command("segmenter")
@@ -214,11 +272,23 @@ def train_segmenter(
     train: Path = typer.Option(..., "--train", help="Segmented training file (words separated by spaces)."),
     dev: Path = typer.Option(..., "--dev", help="Segmented development file."),
     output: Path = typer.Option(..., "--output", help="Model folder to write."),
+    iterations: int = typer.Option(12, "--iter", min=1, help="Training iterations (the shipped model: 12)."),
 ):
     """Train a pkuseg segmentation model with spacy-pkuseg's own trainer."""
-    from .training.segmenter import train_segmenter as train
+    from .training.segmenter import train_segmenter as train_pkuseg
 
-    scores = train(train, dev, output)
+    for label, path in (("--train", train), ("--dev", dev)):
+        if not path.is_file():
+            _die(f"{label} {path}: no such file", 2)
+    try:
+        with open(train, encoding="utf-8") as fh:
+            sentences = sum(1 for line in fh if line.strip())
+    except (OSError, UnicodeDecodeError) as exc:
+        _die(f"--train {train}: cannot read it as UTF-8 text ({exc})", 2)
+    if sentences < 10:  # spacy-pkuseg's optimiser divides the data into 10 update intervals
+        _die(f"--train {train}: {sentences} sentence(s); pkuseg's trainer needs at least 10", 2)
+    _check_output_folder(output)
+    scores = train_pkuseg(train, dev, output, train_iter=iterations)
     typer.echo(json.dumps(scores, ensure_ascii=False, indent=2, default=str))
 
 
@@ -387,8 +457,28 @@ def schema():
         console.print(t)
 
 
+class Interrupted(BaseException):
+    """Ctrl-C (SIGINT): not a KeyboardInterrupt, so that click does not turn it into exit 1;
+    the command cleans up on the way out (a run removes its temporary output) and we exit 130."""
+
+
+def _interrupt(signum, frame):
+    raise Interrupted()
+
+
 def main():
-    app()
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, _interrupt)
+    except ValueError:  # not the main thread: leave the default handler
+        pass
+    try:
+        app()
+    except Interrupted:
+        typer.echo("\ninterrupted (Ctrl-C); an interrupted run writes nothing and leaves the previous output as it was",
+                   err=True)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -301,3 +301,34 @@ def test_an_impossible_output_folder_is_a_one_line_error(tmp_path, write_config)
     proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(cfg), "-q"], capture_output=True, text=True)
     assert proc.returncode == 2, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "file.txt" in proc.stderr
+
+
+# --------------------------------------------------------------------------- Ctrl-C is exit 130
+
+def test_ctrl_c_is_exit_130_and_leaves_the_previous_output(tmp_path, write_config):
+    import signal
+    import time
+
+    from conftest import SAMPLE
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(GOOD, encoding="utf-8")
+    cfg = write_config({"stages": ["layout", "segment"], "input": {"paths": ["in"]}, "output": {"dir": "out"},
+                        "run": {"batch_size": 1, "cache": False}})
+    assert subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(cfg), "-q"]).returncode == 0
+    manifest = (tmp_path / "out" / "manifest.json").read_text()
+    text = SAMPLE.read_text(encoding="utf-8")
+    for i in range(300):
+        (tmp_path / "in" / f"p{i:03d}.txt").write_text(text, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", str(cfg), "-q"], stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(tmp_path.glob(f".out.tmp-{proc.pid}")):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted (Ctrl-C)" in err and "Traceback" not in err
+    assert (tmp_path / "out" / "manifest.json").read_text() == manifest
+    assert not list(tmp_path.glob(".out.tmp-*"))
