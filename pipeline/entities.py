@@ -765,10 +765,11 @@ class EntityStage:
             for os_, oe in _outlets(role):
                 if oe - os_ >= 2:
                     cands.append(Cand(s + os_, s + oe, "ORG", "byline", 6))
-        # the outlet (新华社) and places (本报华盛顿、开罗1月2日电) of a dateline
+        # the outlet (新华社) and places (本报华盛顿、开罗1月2日电) of a dateline; a place the
+        # gazetteers know under another label (本报联合国…电: ORG) keeps that label
         for s, e, label in getattr(doc, "dateline_spans", []) or []:
             if e - s >= 2:
-                cands.append(Cand(s, e, label, "dateline", 6))
+                cands.append(Cand(s, e, label, "dateline", 6 if label == "ORG" else 2))
 
         gaz = ex.gazetteer(text)
         context = self._context(gaz)

@@ -52,9 +52,11 @@ _CJK = r"\u4e00-\u9fff"
 # news outlets that print datelines and bylines: the deictic 本报 (this paper) and the
 # agencies by name, else any name ending in a paper/agency/station word
 OUTLET = (r"(?:本报|本刊|本台|本网|本社|新华社|中新社|中通社|新华网|人民网|中新网|央视网|央广网|光明网|"
-          rf"[{_CJK}]{{2,8}}?(?:日报|晚报|早报|晨报|时报|商报|新闻网|新闻社|通讯社|广播电视台|电视台|广播电台))")
-_PLACES = rf"[{_CJK}]{{1,10}}(?:[、·][{_CJK}]{{1,10}})*"
-_DATE = r"(?:(?P<year>\d{4})年)?(?:(?P<month>\d{1,2})月)?(?P<day>\d{1,2})日"
+          rf"[{_CJK}]{{2,8}}?(?:日报|晚报|早报|晨报|时报|商报|报|新闻网|新闻社|通讯社|广播电视台|电视台|广播电台))")
+_PLACES = rf"[{_CJK}]{{1,10}}?(?:[、·][{_CJK}]{{1,10}}?)*"
+_CN_DIGITS = "〇零一二三四五六七八九十"
+_DATE = (rf"(?:(?P<year>\d{{4}}|[{_CN_DIGITS}]{{4}})年)?(?:(?P<month>\d{{1,2}}|[{_CN_DIGITS}]{{1,3}})月)?"
+         rf"(?P<day>\d{{1,2}}|[{_CN_DIGITS}]{{1,3}})日")
 # 本报北京1月26日电, 新华社北京1月5日电, 据新华社电, 本报讯, 本报华盛顿、开罗1月2日电, 本报安卡拉电,
 # 央视网消息：
 DATELINE_OUTLET = re.compile(
@@ -63,10 +65,22 @@ DATELINE_OUTLET = re.compile(
 DATELINE_BARE = re.compile(rf"^(?P<place>[{_CJK}]{{1,10}}?)?{_DATE}(?P<kind>电|讯)(?=[\s（(：:]|$)")
 
 
+_NAMED_OUTLETS = re.compile(OUTLET.split("|[")[0] + ")$")
+
+
 def match_dateline(text: str, pos: int = 0) -> re.Match | None:
     """A dateline at ``text[pos:]`` (outlet, places, date, 电/讯), or None."""
     sub = text[pos:]
-    return DATELINE_OUTLET.match(sub) or DATELINE_BARE.match(sub)
+    m = DATELINE_OUTLET.match(sub)
+    if m and not _NAMED_OUTLETS.match(m.group("outlet")) and (
+            "本报" in m.group("outlet") or not m.group("day") and re.match(rf"[{_CJK}]", sub[m.end():m.end() + 1])):
+        m = None  # 齐鲁晚报讯（…） but not 会议通报讯息: an outlet known by its ending needs a date or a break
+    if m and not m.group("day") and sub[m.end():m.end() + 1] in _NOT_AFTER_KIND:
+        m = None  # 新华社记者…通讯员, 本报电视…: 电/讯 start a word here
+    return m or DATELINE_BARE.match(sub)
+
+
+_NOT_AFTER_KIND = set("员视台话脑影力网器子报")
 
 
 # reporter roles that are titles (本报记者, 新华社记者, 本报驻巴黎记者, 通讯员) and roles in
@@ -231,13 +245,29 @@ def resolve_dateline(line: str, publication_date: dt.date | None) -> dt.date | N
     return _dateline_date(m, publication_date)
 
 
+def _number(s: str) -> int | None:
+    """1-2 digit or Chinese numerals (十一, 二十四, 三十一) and years written 一九九八/二〇二〇."""
+    if s.isdigit() and s.isascii():
+        return int(s)
+    digits = {c: i for i, c in enumerate("〇一二三四五六七八九")}
+    digits["零"] = 0
+    if len(s) == 4 and all(c in digits for c in s):
+        return int("".join(str(digits[c]) for c in s))
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        if (tens and tens not in digits) or (ones and ones not in digits):
+            return None
+        return (digits[tens] if tens else 1) * 10 + (digits[ones] if ones else 0)
+    return digits.get(s) if len(s) == 1 else None
+
+
 def _dateline_date(m: re.Match, ref: dt.date | None) -> dt.date | None:
     if not m.group("day"):
         return ref
-    day = int(m.group("day"))
-    month = int(m.group("month")) if m.group("month") else (ref.month if ref else None)
-    year = int(m.group("year")) if m.group("year") else (ref.year if ref else None)
-    if month is None or year is None:
+    day = _number(m.group("day"))
+    month = _number(m.group("month")) if m.group("month") else (ref.month if ref else None)
+    year = _number(m.group("year")) if m.group("year") else (ref.year if ref else None)
+    if month is None or year is None or day is None:
         return None
     try:
         date = dt.date(year, month, day)
@@ -293,7 +323,7 @@ def _split_names(text: str, a: int, b: int) -> list[tuple[int, int, str]] | None
     is not a name."""
     seg = text[a:b].rstrip()
     tail = _NAME_TAIL.search(seg)
-    if tail and tail.start() > 0:
+    if tail:  # 徐锦庚整理 -> 徐锦庚; 记者报道 -> no names
         seg = seg[:tail.start()]
     tokens = [(a + t.start(), t.group()) for t in re.finditer(r"[^\s、，,；;]+", seg)]
     out: list[tuple[int, int, str]] = []
@@ -320,7 +350,7 @@ def _split_names(text: str, a: int, b: int) -> list[tuple[int, int, str]] | None
             return None
         out.append((start, start + len(tok), tok))
         i += 1
-    return out
+    return out or None
 
 
 def parse_credit(text: str, start: int = 0, end: int | None = None, *, bracketed: bool = True
@@ -364,6 +394,7 @@ def parse_credit(text: str, start: int = 0, end: int | None = None, *, bracketed
 
 
 _OPEN, _CLOSE = "（(", "）)"
+_REPORTS = re.compile(r"报道[：:]")
 _DEICTIC_OUTLETS = ("本报", "本刊", "本台", "本网", "本社")
 
 
@@ -417,6 +448,12 @@ def find_credits(text: str, body_start: int) -> Credits:
                 if found:
                     add(found, text[a:close + 1])
                     break
+            # 本报北京5月28日讯记者王霞光报道：… / 本报讯 记者 X 通讯员 Y 报道：
+            said = _REPORTS.search(text, after, min(z, after + 80))
+            found = parse_credit(text, after, said.start() + 2) if said else None
+            if found:
+                add(found, text[a:said.start() + 2])
+                break
             c.parts.append(text[a:a + m.end()])
             break
         found = parse_credit(text, a, z, bracketed=False) if z - a <= 60 else None

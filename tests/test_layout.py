@@ -197,6 +197,14 @@ CREDIT_CASES = [
     ("本报驻巴黎记者 王浩\n" + BODY, ["王浩"], ["本报驻巴黎记者"], "本报驻巴黎记者 王浩", dt.date(2024, 4, 29)),
     ("央视网消息：" + BODY, [], [], "央视网消息", dt.date(2024, 4, 29)),
     (BODY + "（新华社记者 王浩 摄）", ["王浩"], ["新华社记者"], "（新华社记者 王浩 摄）", dt.date(2024, 4, 29)),
+    # unbracketed credits closed by 报道：
+    ("本报讯记者王霞光报道：" + BODY, ["王霞光"], ["记者"], "本报讯记者王霞光报道", dt.date(2024, 4, 29)),
+    ("本报北京五月十三日讯 记者 王浩 通讯员 李明 报道：" + BODY, ["王浩", "李明"], ["记者", "通讯员"],
+     "本报北京五月十三日讯 记者 王浩 通讯员 李明 报道", dt.date(2023, 5, 13)),  # after the issue date: the year before
+    ("新华社北京6月28日电综合本社驻外记者报道：" + BODY, [], [], "新华社北京6月28日电", dt.date(2023, 6, 28)),
+    # two outlets in one credit
+    ("据新华社北京5月18日电（解放军报记者李选清、新华社记者张东波）" + BODY, ["李选清", "张东波"],
+     ["解放军报记者", "新华社记者"], "据新华社北京5月18日电（解放军报记者李选清、新华社记者张东波）", dt.date(2023, 5, 18)),
 ]
 
 
@@ -247,11 +255,16 @@ def test_dateline_forms():
                        ("本报巴黎12月31日电", dt.date(2019, 12, 31)),  # after the issue date: the year before
                        ("据新华社电", ref), ("本报讯", ref), ("本报开罗电", ref),
                        ("北京1月26日电 记者从会上获悉", dt.date(2020, 1, 26)),
-                       ("中新社北京2020年1月26日电", dt.date(2020, 1, 26))]:
+                       ("中新社北京2020年1月26日电", dt.date(2020, 1, 26)),
+                       ("本报北京十一月七日讯", dt.date(2019, 11, 7)),  # Chinese numerals
+                       ("新华社北京一月二十四日电", dt.date(2020, 1, 24)),
+                       ("本报北京二〇二〇年一月三十一日电", dt.date(2020, 1, 31)),
+                       ("齐鲁晚报讯（记者 王浩）", ref)]:
         assert match_dateline(line), line
         assert resolve_dateline(line, ref) == date, line
     assert resolve_dateline("本报北京1月26日电", None) is None  # no year to resolve against
-    for line in ["1月26日电影《姜子牙》定档", "本报记者 刘志强", "新华社记者从会上获悉"]:
+    for line in ["1月26日电影《姜子牙》定档", "本报记者 刘志强", "新华社记者从会上获悉", "会议通报讯息显示",
+                 "新华社记者张明新华社通讯员李华", "新华社北京电视台", "标题本报讯《文件》"]:
         assert not match_dateline(line), line
 
 
