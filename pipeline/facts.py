@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -197,6 +198,7 @@ def extract_facts(text: str, sentences: Iterable | None = None, entities: Sequen
         spans = [(s.start, s.end) if isinstance(s, Sentence) else (int(s[0]), int(s[1])) for s in sentences]
     spans = sorted(spans) or [(0, len(text))]
     ents = sorted((e for e in entities if 0 <= e.start < e.end <= len(text)), key=lambda e: (e.start, -e.end))
+    ents = _with_repeats(text, ents)
     titles, slogans = _bracket_regions(text)
     ctx = _Ctx(text, spans, [s for s, _ in spans], ents, titles, slogans, [], doc_date, settings,
                cues=settings.entity_cues and not ents)
@@ -254,6 +256,32 @@ def _bracket_regions(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, 
         if len(re.findall(r"[0-9０-９]+|[零〇一二两三四五六七八九十百千万亿]", inner)) >= 2:
             slogans.append((m.start(), m.end()))
     return titles, slogans
+
+
+def _with_repeats(text: str, ents: list[Entity]) -> list[Entity]:
+    """The entities plus the other occurrences of their names (three characters or more)
+    in the document that the entity stage left untagged, for attribution."""
+    if not ents:
+        return ents
+    taken = [False] * len(text)
+    for e in ents:
+        for k in range(e.start, e.end):
+            taken[k] = True
+    extra = []
+    seen = set()
+    for e in ents:
+        name = e.text
+        if len(name) < 3 or name in seen:
+            continue
+        seen.add(name)
+        for m in re.finditer(re.escape(name), text):
+            if not any(taken[m.start():m.end()]):
+                extra.append(dataclasses.replace(e, start=m.start(), end=m.end()))
+                for k in range(m.start(), m.end()):
+                    taken[k] = True
+    if not extra:
+        return ents
+    return sorted(ents + extra, key=lambda e: (e.start, -e.end))
 
 
 def _in_regions(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
@@ -809,10 +837,11 @@ def _usable(e: Entity, ctx: _Ctx) -> bool:
         return False
     if REPORT_VERBS.match(text[e.end:e.end + 6]):
         return False
-    ce = e.end
-    while ce < len(text) and ce - e.end < 40 and text[ce] not in CLAUSE_END:
+    end = _surface_end(e, ctx)  # 韩国+央行的预测值
+    ce = end
+    while ce < len(text) and ce - end < 40 and text[ce] not in CLAUSE_END:
         ce += 1
-    if SOURCE_AFTER.match(text[e.end:ce]):
+    if SOURCE_AFTER.match(text[end:ce]) or REPORT_VERBS.match(text[end:end + 6]):
         return False
     cs = _clause_start(text, max(0, e.start - 60), e.start)
     # the agent of a 由…(共同)主办 phrase: 由青岛市政府和工信部…共同主办的大会
@@ -842,6 +871,11 @@ ORG_TAIL = re.compile(r"^(?:股份有限公司|有限责任公司|有限公司|�
 def _entity_surface(e: Entity, ctx: _Ctx) -> str:
     """The entity as written in full: names written together (融创 + 华中, 康美包 + 苏州公司)
     and an organisation word right after a name (美的 + 集团, 湖北省 + 慈善总会)."""
+    end = _surface_end(e, ctx)
+    return re.sub(r"\s+", "", ctx.text[e.start:end]) if end != e.end else e.text
+
+
+def _surface_end(e: Entity, ctx: _Ctx) -> int:
     text = ctx.text
     end = e.end
     for f in ctx.entities:
@@ -853,11 +887,31 @@ def _entity_surface(e: Entity, ctx: _Ctx) -> str:
     m = ORG_TAIL.match(text[end:end + 8]) if e.label != "PERSON" else None
     if m:
         end += m.end()
-    return re.sub(r"\s+", "", text[e.start:end]) if end != e.end else e.text
+    return end
+
+
+ANAPHOR = re.compile(r"(?:该|这家|此)(公司|集团|企业|银行|医院|学校|机构|部门)")
 
 
 def _entity_choice(q: Quantity, before_span, after_span, clause_start, s_start, ctx: _Ctx):
     text = ctx.text
+    # an age belongs to the person named with it: 68岁的村民邵泽林, 李明今年61岁
+    if q.unit == "岁":
+        for e in ctx.entities:
+            if e.label == "PERSON" and (q.end <= e.start <= q.end + 8 and e.end <= after_span[1] + 8
+                                        and not any(c in CLAUSE_END for c in text[q.end:e.start])
+                                        or clause_start <= e.start and e.end <= q.start):
+                return e
+    # 该公司 refers to the last organisation named before it (…旗下朝云集团…，该公司共…)
+    m = None
+    for m in ANAPHOR.finditer(text, clause_start, q.start):
+        pass
+    if m is not None:
+        lo = ctx.sentences[max(0, _sentence_of(s_start, ctx) - 1)][0]
+        orgs = [e for e in ctx.entities if lo <= e.start and e.end <= m.start()
+                and e.label in ("COMPANY", "ORG", "GOV") and _usable(e, ctx)]
+        if orgs:
+            return orgs[-1]
     # (1) the phrase before the number is an entity (其中，胶州市11件)
     bs, be = before_span
     phrase = text[bs:be].strip()
@@ -893,6 +947,8 @@ def _entity_choice(q: Quantity, before_span, after_span, clause_start, s_start, 
     skips += _enumerations(s_start, q.start, ctx)
 
     def kept(e: Entity) -> bool:
+        if text[e.end:e.end + 1] in ("和", "与", "及", "、") and e.end + 1 == q.start:
+            return False  # 洲际联合会和155个会员协会: another member of the object
         if q.kind == "rank" and text[e.start - 1:e.start] == "在" and "中" in text[e.end:q.start]:
             return False  # the scope of a rank: 在经合组织36个成员国中…排名第一
         return not any(a <= e.start < b for a, b in skips)

@@ -427,3 +427,20 @@ def test_entity_as_written_in_full_and_not_the_counted_type():
 def test_subject_patterns(text, mention, subject):
     f = next(f for f in facts(text) if f.text == mention)
     assert f.subject == subject
+
+
+def test_entity_of_ages_anaphora_and_coordination():
+    text = "68岁的村民王大山说，村里很热闹。"
+    assert facts(text, ents(text, ("王大山", "PERSON")))[0].entity == "王大山"
+    text = "星河集团旗下云帆公司加急生产，截至25日，该公司共捐出价值500万元的物资。"
+    e = ents(text, ("星河集团", "COMPANY"), ("云帆公司", "COMPANY"))
+    assert [f.entity for f in facts(text, e) if f.text == "500万元"] == ["云帆公司"]
+    text = "联合会已拥有洲际联合会和155个会员协会。"
+    e = ents(text, ("联合会", "ORG"), ("洲际联合会", "ORG"))
+    assert facts(text, e)[0].entity == "联合会"
+
+
+def test_untagged_repeats_of_an_entity_name_are_used():
+    text = "青湖公园开放。如今，青湖公园的游客数量增长了5%。"
+    e = ents(text, ("青湖公园", "PLACE"))  # only the first mention tagged
+    assert facts(text, e)[0].entity == "青湖公园"
