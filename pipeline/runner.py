@@ -398,10 +398,11 @@ def run(config: ConfigBase | str | Path, *, output: str | Path | None = None, ov
             summary.ok += d["status"] == "ok"
             summary.failed += d["status"] == "failed"
             summary.characters += len(d["text"] or "")
-        bar(len(rows["documents"]))
+        bar(rows["documents"])
 
     try:
-        with _progress(progress) as bar, make_executor(config) as executor:
+        with _progress(progress, {shown: _size(path) for path, shown in files}) as bar, \
+                make_executor(config) as executor:
             i = 0
             while i < len(files):
                 cached = cache.load(files[i][1], hashes[files[i][1]])
@@ -510,26 +511,99 @@ def _models(config: ConfigBase) -> dict[str, Any]:
     return out
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 class _progress:  # noqa: N801
-    """A rich progress line on stderr (documents processed); silent when disabled or not a TTY-worthy run."""
+    """A rich progress line on stderr: files and characters done out of the total, rate and ETA.
 
-    def __init__(self, enabled: bool):
+    The total number of characters is estimated from the input files' sizes in bytes, with the
+    characters per byte of the files done so far (1/3, UTF-8 Chinese, before the first is done);
+    a file is done when rows of a later file arrive (inputs are processed in order)."""
+
+    def __init__(self, enabled: bool, sizes: dict[str, int] | None = None):
         self.enabled = enabled
-        self.count = 0
+        self.sizes = dict(sizes or {})
+        self.total_bytes = sum(self.sizes.values())
+        self.seen: list[str] = []  # sources in the order their rows arrived
+        self.chars: dict[str, int] = {}
+        self.chars_done = 0
 
+    # -- the numbers (also used without a display)
+    def update(self, documents: list[dict]) -> None:
+        for d in documents:
+            source = d.get("source")
+            if source not in self.chars:
+                self.chars[source] = 0
+                self.seen.append(source)
+            n = len(d.get("text") or "")
+            self.chars[source] += n
+            self.chars_done += n
+
+    @property
+    def files_done(self) -> int:
+        return max(len(self.seen) - 1, 0)  # the last file seen may have more records to come
+
+    def estimated_total(self, finished: bool = False) -> int:
+        if finished:
+            return self.chars_done
+        done = self.seen[:-1]
+        done_bytes = sum(self.sizes.get(s, 0) for s in done)
+        ratio = sum(self.chars[s] for s in done) / done_bytes if done_bytes else 1 / 3
+        partial = self.chars[self.seen[-1]] if self.seen else 0  # of the file in progress
+        return self.chars_done + max(0, round((self.total_bytes - done_bytes) * ratio) - partial)
+
+    # -- display
     def __enter__(self):
         if not self.enabled:
-            return lambda n: None
+            return self.update
         from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import (BarColumn, Progress, ProgressColumn, SpinnerColumn, TaskProgressColumn,
+                                   TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+        from rich.text import Text
 
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.completed} documents"), TimeElapsedColumn(),
+        class Rate(ProgressColumn):
+            def render(self, task):
+                speed = task.finished_speed or task.speed
+                return Text("" if speed is None else f"{_human(speed)} chars/s")
+
+        self.progress = Progress(SpinnerColumn(), BarColumn(), TaskProgressColumn(),
+                                 TextColumn("{task.fields[files]} files"), TextColumn("{task.fields[chars]} chars"),
+                                 Rate(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                                  console=Console(stderr=True), transient=False)
         self.progress.start()
-        self.task = self.progress.add_task("run", total=None)
-        return lambda n: self.progress.advance(self.task, n)
+        self.task = self.progress.add_task("run", total=self.estimated_total() or None, files=self._files(),
+                                           chars=self._chars())
+
+        def advance(documents: list[dict]) -> None:
+            self.update(documents)
+            self.progress.update(self.task, completed=self.chars_done, total=self.estimated_total() or None,
+                                 files=self._files(), chars=self._chars())
+
+        return advance
+
+    def _files(self, finished: bool = False) -> str:
+        return f"{len(self.sizes) if finished else self.files_done}/{len(self.sizes)}"
+
+    def _chars(self, finished: bool = False) -> str:
+        total = self.estimated_total(finished)
+        return f"{_human(self.chars_done)}/{'' if finished else '~'}{_human(total)}"
 
     def __exit__(self, *exc):
         if self.enabled:
+            if exc[0] is None:
+                self.progress.update(self.task, completed=self.chars_done, total=self.chars_done or 1,
+                                     files=self._files(True), chars=self._chars(True))
             self.progress.stop()
         return False
+
+
+def _human(n: float) -> str:
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f}{unit}"
+    return f"{n:.0f}"

@@ -332,3 +332,38 @@ def test_ctrl_c_is_exit_130_and_leaves_the_previous_output(tmp_path, write_confi
     assert "interrupted (Ctrl-C)" in err and "Traceback" not in err
     assert (tmp_path / "out" / "manifest.json").read_text() == manifest
     assert not list(tmp_path.glob(".out.tmp-*"))
+
+
+# --------------------------------------------------------------------------- the progress line
+
+def test_progress_counts_files_and_characters_and_estimates_the_total():
+    from pipeline.runner import _progress
+
+    p = _progress(False, {"a.txt": 300, "b.txt": 300, "c.txt": 600})
+    assert p.estimated_total() == 400 and p.files_done == 0  # 1200 bytes at 1/3 character per byte
+    p.update([{"source": "a.txt", "text": "x" * 150}, {"source": "a.txt", "text": "x" * 50}])
+    assert p.files_done == 0 and p.chars_done == 200
+    p.update([{"source": "b.txt", "text": "x" * 100}])
+    # a.txt is done: 200 characters from 300 bytes, so the other 900 bytes are ~600 characters
+    assert p.files_done == 1 and p.estimated_total() == 200 + 600
+    p.update([{"source": "b.txt", "text": "x" * 100}, {"source": "c.txt", "text": "x" * 10}])
+    assert p.files_done == 2 and p.estimated_total() == 410 + (600 * 400 // 600 - 10)
+    assert p.estimated_total(finished=True) == 410
+
+
+def test_the_progress_line_shows_files_characters_rate_and_eta(tmp_path, write_config):
+    from conftest import SAMPLE
+
+    (tmp_path / "in").mkdir()
+    for i in range(3):
+        (tmp_path / "in" / f"p{i}.txt").write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    cfg = write_config({"stages": ["layout", "segment"], "input": {"paths": ["in"]}, "output": {"dir": "out"},
+                        "run": {"batch_size": 2, "cache": False}})
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(cfg)], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200"})
+    assert proc.returncode == 0, proc.stderr
+    line = proc.stderr.splitlines()[0]
+    chars = len("".join(pq.read_table(tmp_path / "out" / "documents").column("text").to_pylist()))
+    assert "100%" in line and "3/3 files" in line and "chars/s" in line and "ETA" in line, line
+    done = f"{chars / 1e3:.1f}k/{chars / 1e3:.1f}k chars"
+    assert done in line, (done, line)
