@@ -336,8 +336,12 @@ def _article_body(doc: dict, source_text: str | None, ents: list[dict], facts: l
     s0, s1 = doc.get("source_start") or 0, doc.get("source_end") or 0
     exact = source_text is not None and 0 <= s0 <= s1 <= len(source_text)
     if exact:
+        def offset(r: dict, key: str) -> int:  # 0 is an offset like any other (not "missing")
+            v = r.get(key)
+            return -1 if v is None else int(v)
+
         bad = [r for r in ents + facts
-               if not (s0 <= (r.get("start") or -1) and (r.get("end") or -1) <= s1
+               if not (s0 <= offset(r, "start") <= offset(r, "end") <= s1
                        and source_text[r["start"]:r["end"]] == (r.get("text") or ""))]
         if bad:
             exact = False

@@ -367,3 +367,21 @@ def test_the_progress_line_shows_files_characters_rate_and_eta(tmp_path, write_c
     assert "100%" in line and "3/3 files" in line and "chars/s" in line and "ETA" in line, line
     done = f"{chars / 1e3:.1f}k/{chars / 1e3:.1f}k chars"
     assert done in line, (done, line)
+
+
+# --------------------------------------------------------------------------- the review page
+
+def test_review_page_has_no_false_file_changed_warning_for_a_span_at_offset_0(tmp_path):
+    from pipeline.report import build_report
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(GOOD, encoding="utf-8")
+    run(_config(tmp_path, cache=False), progress=False)
+    starts = pq.read_table(tmp_path / "out" / "entities").column("start").to_pylist()
+    assert 0 in starts  # 青岛市政府 at the very start of the file
+    html = build_report(tmp_path / "out")
+    assert "do not match the source file" not in html and "changed since the run" not in html
+    # and a file that did change is still reported
+    (tmp_path / "in" / "a.txt").write_text("改" + GOOD, encoding="utf-8")
+    html = build_report(tmp_path / "out")
+    assert "changed since the run" in html
