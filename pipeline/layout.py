@@ -398,22 +398,44 @@ _REPORTS = re.compile(r"报道[：:]")
 _DEICTIC_OUTLETS = ("本报", "本刊", "本台", "本网", "本社")
 
 
-def _line_spans(text: str, lo: int) -> list[tuple[int, int]]:
-    spans, pos = [], lo
-    for part in text[lo:].split("\n"):
-        if part.strip():
-            a = pos + len(part) - len(part.lstrip())
-            spans.append((a, pos + len(part.rstrip())))
-        pos += len(part) + 1
-    return spans
+_CREDIT_MAX = 400  # a dateline with its credit is shorter than this (12 places, 13 names)
+
+
+def _edge_lines(text: str, lo: int, first: int, last: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """``(start, end)`` of the first ``first`` and the last ``last`` non-blank lines of
+    ``text[lo:]``, white space trimmed; found from the two ends (a 50 MB text is not split)."""
+    head, pos, n = [], lo, len(text)
+    while pos < n and len(head) < first:
+        nl = text.find("\n", pos)
+        nl = n if nl == -1 else nl
+        a, z = pos, nl
+        while a < z and text[a].isspace():
+            a += 1
+        while z > a and text[z - 1].isspace():
+            z -= 1
+        if z > a:
+            head.append((a, z))
+        pos = nl + 1
+    tail, end = [], n
+    while end > lo and len(tail) < last:
+        nl = text.rfind("\n", lo, end)
+        a, z = (lo if nl == -1 else nl + 1), end
+        while a < z and text[a].isspace():
+            a += 1
+        while z > a and text[z - 1].isspace():
+            z -= 1
+        if z > a:
+            tail.append((a, z))
+        end = lo if nl == -1 else nl
+    return head, tail
 
 
 def find_credits(text: str, body_start: int) -> Credits:
     """Datelines and bylines at the start of the body (its first lines) and at its end
     (its last lines, or a bracketed credit closing the last paragraph)."""
     c = Credits()
-    lines = _line_spans(text, body_start)
-    if not lines:
+    head, tail = _edge_lines(text, body_start, 3, 2)
+    if not head:
         return c
 
     def add(found, part: str) -> None:
@@ -434,16 +456,16 @@ def find_credits(text: str, body_start: int) -> Credits:
 
     used = set()
     # the start: byline lines, then a dateline with its bracketed credit
-    for k, (a, z) in enumerate(lines[:3]):
-        m = match_dateline(text[a:z])
+    for a, z in head:
+        m = match_dateline(text[a:min(z, a + _CREDIT_MAX)])
         if m:
             dateline(m, a)
-            used.add(k)
+            used.add(a)
             after = a + m.end()
             while after < z and text[after] in " \t":
                 after += 1
             if after < z and text[after] in _OPEN:
-                close = _closing(text, after, z)
+                close = _closing(text, after, min(z, after + _CREDIT_MAX))
                 found = parse_credit(text, after + 1, close) if close else None
                 if found:
                     add(found, text[a:close + 1])
@@ -462,15 +484,14 @@ def find_credits(text: str, body_start: int) -> Credits:
         if not found:
             break
         add(found, text[a:z])
-        used.add(k)
+        used.add(a)
         c.header_end = z
     # the end: bracketed credits and datelines, byline lines
-    for k in range(len(lines) - 1, max(len(lines) - 3, 0) - 1, -1):
-        if k in used:
+    for a, z in tail:
+        if a in used:
             break
-        a, z = lines[k]
         if text[z - 1] in _CLOSE:
-            o = _opening(text, a, z - 1)
+            o = _opening(text, max(a, z - _CREDIT_MAX), z - 1)
             if o is None:
                 break
             if o > a and text[o - 1] not in "。！？!?”’…":
@@ -685,14 +706,15 @@ def title_lines(lines: list[Line]) -> dict[int, str]:
     Title lines are the leading short lines without sentence-final punctuation, up to a
     blank line (at most four) or, without a blank line, up to three lines followed by a
     paragraph that ends a sentence.  The body must follow."""
-    content = [i for i, line in enumerate(lines) if line.kind != "blank"]
-    if len(content) < 2 or lines[content[0]].kind != "text":
+    window = 200  # the decision is made at the start of the text; a 50 MB file is not scanned
+    content = [i for i, line in enumerate(lines[:window]) if line.kind != "blank"]
+    if len(content) < 2 or lines[content[0]].kind != "text" or not _title_like(lines[content[0]], strong=True):
         return {}
     first = content[0]
-    blank_at = next((i for i in range(first, len(lines)) if lines[i].kind == "blank"), None)
+    blank_at = next((i for i in range(first, min(len(lines), window)) if lines[i].kind == "blank"), None)
     block: list[int] = []
     meta: list[int] = []
-    if blank_at is not None and blank_at - first <= 6 and any(lines[i].kind != "blank" for i in range(blank_at, len(lines))):
+    if blank_at is not None and blank_at - first <= 6 and any(i > blank_at for i in content):
         block = list(range(first, blank_at))
         k = len(block)
         while k > 1 and _is_meta(lines[block[k - 1]].text):
