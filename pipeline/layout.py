@@ -51,8 +51,10 @@ BYLINE_ROLE = re.compile(
 _CJK = r"\u4e00-\u9fff"
 # news outlets that print datelines and bylines: the deictic 本报 (this paper) and the
 # agencies by name, else any name ending in a paper/agency/station word
-OUTLET = (r"(?:本报|本刊|本台|本网|本社|新华社|中新社|中通社|新华网|人民网|中新网|央视网|央广网|光明网|"
+_NAMED = "本报|本刊|本台|本网|本社|新华社|中新社|中通社|新华网|人民网|中新网|央视网|央广网|光明网"
+OUTLET = (rf"(?:{_NAMED}|"
           rf"[{_CJK}]{{2,8}}?(?:日报|晚报|早报|晨报|时报|商报|报|新闻网|新闻社|通讯社|广播电视台|电视台|广播电台))")
+_NAMED_OUTLETS = re.compile(rf"(?:{_NAMED})$")
 _PLACES = rf"[{_CJK}]{{1,10}}?(?:[、·][{_CJK}]{{1,10}}?)*"
 _CN_DIGITS = "〇零一二三四五六七八九十"
 _DATE = (rf"(?:(?P<year>\d{{4}}|[{_CN_DIGITS}]{{4}})年)?(?:(?P<month>\d{{1,2}}|[{_CN_DIGITS}]{{1,3}})月)?"
@@ -64,8 +66,8 @@ DATELINE_OUTLET = re.compile(
 # 北京1月26日电 without an outlet: a date and a break after it are required
 DATELINE_BARE = re.compile(rf"^(?P<place>[{_CJK}]{{1,10}}?)?{_DATE}(?P<kind>电|讯)(?=[\s（(：:]|$)")
 
-
-_NAMED_OUTLETS = re.compile(OUTLET.split("|[")[0] + ")$")
+# after 电/讯 without a date these start a word (通讯员, 电视台), not the body
+_NOT_AFTER_KIND = set("员视台话脑影力网器子报")
 
 
 def match_dateline(text: str, pos: int = 0) -> re.Match | None:
@@ -74,13 +76,12 @@ def match_dateline(text: str, pos: int = 0) -> re.Match | None:
     m = DATELINE_OUTLET.match(sub)
     if m and not _NAMED_OUTLETS.match(m.group("outlet")) and (
             "本报" in m.group("outlet") or not m.group("day") and re.match(rf"[{_CJK}]", sub[m.end():m.end() + 1])):
-        m = None  # 齐鲁晚报讯（…） but not 会议通报讯息: an outlet known by its ending needs a date or a break
+        # 齐鲁晚报讯（…）, but not 会议通报讯息 nor a title run into 本报讯: an outlet known
+        # only by its ending needs a date or a break after 电/讯
+        m = None
     if m and not m.group("day") and sub[m.end():m.end() + 1] in _NOT_AFTER_KIND:
-        m = None  # 新华社记者…通讯员, 本报电视…: 电/讯 start a word here
+        m = None  # 新华社记者…通讯员, 新华社北京电视台
     return m or DATELINE_BARE.match(sub)
-
-
-_NOT_AFTER_KIND = set("员视台话脑影力网器子报")
 
 
 # reporter roles that are titles (本报记者, 新华社记者, 本报驻巴黎记者, 通讯员) and roles in
@@ -92,7 +93,6 @@ NON_TITLE_ROLES = ("执笔", "撰稿")
 # what may follow the last name: 徐锦庚整理, 蒋云龙采访整理, 谢卫群等报道
 _NAME_TAIL = re.compile(r"(?:等)?(?:采访整理|整理|综合报道|报道|执笔|编译|供稿|摄影|摄)$|等$")
 _NAME = re.compile(rf"^(?:[{_CJK}]{{2,4}}|[{_CJK}]{{1,8}}[·•][{_CJK}]{{1,10}})$")
-_SEP = re.compile(r"[、，,；;]|\s+")
 
 
 # a paragraph ending in one of these ends a sentence; otherwise the next one continues it
