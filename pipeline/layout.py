@@ -32,9 +32,11 @@ the file name (``pd20200126-…``, ``2020-01-26``), ``publication_date``; else u
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -93,6 +95,9 @@ NON_TITLE_ROLES = ("执笔", "撰稿")
 # what may follow the last name: 徐锦庚整理, 蒋云龙采访整理, 谢卫群等报道
 _NAME_TAIL = re.compile(r"(?:等)?(?:采访整理|整理|综合报道|报道|执笔|编译|供稿|摄影|摄)$|等$")
 _NAME = re.compile(rf"^(?:[{_CJK}]{{2,4}}|[{_CJK}]{{1,8}}[·•][{_CJK}]{{1,10}})$")
+# genre tags written after 记者 (（记者手记）, （记者观察）) are no names
+_NOT_NAMES = frozenset("手记 观察 调查 来信 专访 随笔 札记 见闻 感言 日记 述评 采访 连线 视点 视线 综述 特写 评论 "
+                       "快讯 报道 获悉 了解 看到 发现 走基层 在线 一线 现场".split())
 
 
 # a paragraph ending in one of these ends a sentence; otherwise the next one continues it
@@ -346,11 +351,31 @@ def _split_names(text: str, a: int, b: int) -> list[tuple[int, int, str]] | None
                 k += size
             i = j
             continue
-        if not _NAME.match(tok):
+        if not _NAME.match(tok) or tok in _NOT_NAMES:
             return None
         out.append((start, start + len(tok), tok))
         i += 1
     return out or None
+
+
+@functools.lru_cache(maxsize=1)
+def _surnames() -> frozenset[str]:
+    path = Path(__file__).parent / "resources" / "entities" / "surnames.txt"
+    return frozenset(line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+def _bare_names(text: str, a: int, b: int) -> list[tuple[int, int, str]] | None:
+    """Names written alone in brackets after a dateline (``杨江、蔡升培``): two or three
+    characters each, starting with a Chinese surname; None if any part is not one."""
+    found = _split_names(text, a, b)
+    if not found or text[a:b].strip().endswith(("等", "报道")):
+        return None
+    sur = _surnames()
+    for _, _, name in found:
+        if not 2 <= len(name) <= 3 or not (name[0] in sur or name[:2] in sur) or len(name) == 2 and name[:2] in sur:
+            return None
+    return found
 
 
 def parse_credit(text: str, start: int = 0, end: int | None = None, *, bracketed: bool = True
@@ -467,6 +492,10 @@ def find_credits(text: str, body_start: int) -> Credits:
             if after < z and text[after] in _OPEN:
                 close = _closing(text, after, min(z, after + _CREDIT_MAX))
                 found = parse_credit(text, after + 1, close) if close else None
+                if not found and close:
+                    # 新华社沈阳5月10日电（杨江、蔡升培）: names without a role (and so without a title)
+                    names = _bare_names(text, after + 1, close)
+                    found = ([], names) if names else None
                 if found:
                     add(found, text[a:close + 1])
                     break
