@@ -209,7 +209,8 @@ def extract_facts(text: str, sentences: Iterable | None = None, entities: Sequen
                  and not text[max(0, m.start() - 2):m.start()].endswith("本报")
                  and not COMPARISON_BASE.search(text[max(0, m.start() - 2):m.start()])
                  and not any(e.start <= m.start() and m.end() <= e.end for e in ents)
-                 and not (_RELATIVE_RE.fullmatch(m.group()) and text[m.end():m.end() + 1] == "的")]
+                 and not (_RELATIVE_RE.fullmatch(m.group()) and text[m.end():m.end() + 1] == "的"
+                          and not text[m.end() + 1:m.end() + 2].isdigit())]
 
     scanned = scan_quantities(text, catalogue)
     quantities = [q for i, q in enumerate(scanned) if _is_fact(q, ctx, scanned[i - 1] if i else None)]
@@ -638,6 +639,8 @@ def _clean_before(s: str) -> str:
     if best > 0:
         s = s[best:]
     s = _strip_trail(s.lstrip("的了"))
+    if s in TRAIL_WORDS or s in LEAD_WORDS:
+        return ""  # 有一半: no metric
     return _strip_quotes(s)
 
 
@@ -732,8 +735,9 @@ def _subject(q: Quantity, before_span, after_span, clause_start, s_start, si, ct
             before = ""
     entityish = _is_entityish(before_span, ctx)
     listed = _listed_before(clause_start, q.start, ctx) != (0, 0)
+    same_unit = ctx.last[0] == si and ctx.last[1] == q.unit and bool(ctx.last[2])
     if not after and q.unit and ctx.catalogue_units.get(q.unit, {}).get("noun") and q.kind == "count" \
-            and (listed or before_raw.strip().endswith("了")):
+            and (listed or before_raw.strip().endswith("了") or same_unit):
         # 只在前厅摆了六七桌, 湖北、湖南、江西3省: the classifier is the noun counted
         if ctx.last[0] == si and ctx.last[1] == q.unit and ctx.last[2]:
             return ctx.last[2]
@@ -744,8 +748,10 @@ def _subject(q: Quantity, before_span, after_span, clause_start, s_start, si, ct
         return before or None
     if measure:
         nxt = text[q.end:q.end + 1]
-        if after and (nxt == "的" or "\u4e00" <= nxt <= "\u9fff") and not _metric_before(before_raw):
-            return after  # 6万亿元养老保险责任准备金, 有十几公里的路程
+        tags = _posseg(after[:4]) if after else []
+        if after and (nxt == "的" or "\u4e00" <= nxt <= "\u9fff") and not _metric_before(before_raw) \
+                and after not in ("呢", "吧", "啊", "嘛", "了") and not (nxt != "的" and tags and tags[0][1] == "v"):
+            return after  # 6万亿元养老保险责任准备金, 有十几公里的路程 (not 3亿元设基金)
         return before or after or None
     return after or before or None
 
@@ -760,6 +766,8 @@ def _metric_before(s: str) -> bool:
     s = s.strip()
     if not s:
         return False
+    if s.endswith("价值"):
+        return False  # 价值500万元的物资: the noun after
     if s.endswith(("达", "为", "是", "达到", "高达", "约为", "占地", "约", "长", "宽", "高", "深", "厚", "重", "海拔")):
         return True  # 面积达…, 宽约0.3米的排水沟
     tags = _posseg(s)
@@ -799,7 +807,7 @@ def _posseg(s: str) -> list[tuple[str, str]]:
     return [(w.word, w.flag) for w in _POSSEG.cut(s)]
 
 
-_CUT_FLAGS = ("v", "p", "c", "uj", "ul", "uz", "m", "r", "f", "t")
+_CUT_FLAGS = ("v", "p", "c", "uj", "ul", "uz", "m", "r", "f", "t", "i")
 
 
 def _noun_phrase(s: str) -> str:
@@ -808,12 +816,13 @@ def _noun_phrase(s: str) -> str:
     if len(s) <= 2:
         return s
     out, seen_noun = [], False
-    for w, flag in _posseg(s):
+    tags = _posseg(s)
+    for w, flag in tags:
         if seen_noun and (flag.startswith(_CUT_FLAGS) or flag == "vn" or w in ("的", "之")
                           or (flag in ("d", "ad") and len(w) == 1)):
             break
         out.append(w)
-        if flag.startswith(("n", "j", "l")) or flag in ("vn", "an", "nz"):
+        if flag.startswith(("n", "j", "l")) or flag in ("vn", "an", "nz", "eng"):
             seen_noun = True
     return "".join(out) or s
 
@@ -1032,7 +1041,7 @@ def _trim_time(text: str, s: int, e: int) -> tuple[int, int]:
     (到2025年，…), not after a verb (提高到三季度)."""
     if text.startswith("从", s) and text[e - 1] != "起":
         s += 1
-    elif text.startswith("到", s) and s > 0 and text[s - 1] not in CLAUSE_END and not text[s - 1].isspace():
+    elif text.startswith("到", s) and CHANGE_TAIL.search(text[max(0, s - 8):s] + "到"):
         s += 1
     return s, e
 

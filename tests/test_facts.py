@@ -444,3 +444,20 @@ def test_untagged_repeats_of_an_entity_name_are_used():
     text = "青湖公园开放。如今，青湖公园的游客数量增长了5%。"
     e = ents(text, ("青湖公园", "PLACE"))  # only the first mention tagged
     assert facts(text, e)[0].entity == "青湖公园"
+
+
+@pytest.mark.parametrize("text,mention,subject", [
+    ("基金会捐赠3亿元设立防控基金。", "3亿元", "基金会捐赠"),
+    ("公司盘点出价值500万元的消杀产品。", "500万元", "消杀产品"),
+    ("村里200多平方米的演出大厅，大家忙着排练。", "200多平方米", "演出大厅"),
+    ("村里20户人家，剩下的18户，都来帮忙。", "18户", "人家"),
+    ("全市16个乡镇，有一半都办起了晚会。", "一半", "乡镇"),
+])
+def test_subject_of_measures_and_inherited(text, mention, subject):
+    f = next(f for f in facts(text) if f.text == mention)
+    assert f.subject == subject
+
+
+def test_time_keeps_dao_unless_after_a_change_verb():
+    assert facts("力争到2030年，市场规模超过1万亿元。")[0].time == "到2030年"
+    assert facts("一季度增长3%，提高到三季度的8%。")[1].time == "三季度"
