@@ -1092,8 +1092,10 @@ class EntityStage:
             add(s, e, [role] if role else [])
         from .officials import merge_titles
 
+        taken = [(c.start, c.end) for c in chosen if c.label != "PERSON"]
         for h in titled:
-            if (h.start, h.end) not in persons:
+            # the name is a chosen PERSON, or at least no other entity claims its characters
+            if (h.start, h.end) not in persons and any(s < h.end and h.start < e for s, e in taken):
                 continue
             add(h.start, h.end, h.titles)
         out = []

@@ -44,6 +44,10 @@ _SEPARATORS = "·•・‧—－-"
 _DELIMS = set("，。、；：！？,;:!?\"\n\r\t □■◇◆「」『』【】[]…—|/／<>")
 _CLAUSE_END = set("，。；！？,;!?\n")
 _SENTENCE_END = set("。！？!?\n")
+_LIST_MARK = re.compile(r"^(?:[\d０-９]+[.．、)）]|[（(][\d０-９一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)+")
+_FUNCTION_CHARS = set("由曾和应于向从对将把被为与同及以在也还就并都要让给可能会而但又再才只即便则其此该各每某本这那多少")
+_TIME_WORDS = {"周一", "周二", "周三", "周四", "周五", "周六", "周日", "周末", "年初", "年底", "月初", "月底"}
+_DATELINE = re.compile(r"^.*?\d+日电")
 _COUNTED = re.compile(r"[\d０-９一二三四五六七八九十百千万两几数多]+[个名位家]$")
 
 
@@ -83,6 +87,7 @@ class OfficialRules:
     foreign_chars: set[str]
     honours: list[str]
     honour_prefixes: list[str]
+    generic_prefixes: list[str]
 
 
 @lru_cache(maxsize=4)
@@ -114,6 +119,7 @@ def official_rules(res) -> OfficialRules:
         foreign_chars=set("".join(str(y.get("foreign_name_chars", "")).split())),
         honours=list(res.honours),
         honour_prefixes=list(y.get("honour_prefixes", [])),
+        generic_prefixes=list(y.get("title_generic_prefixes", [])),
     )
     try:
         res._official_rules = rules
@@ -171,14 +177,14 @@ class OfficialFinder:
         r = self.r
         return 2 if text[p:p + 2] in r.compound_surnames else (1 if p < len(text) and text[p] in r.surnames else 0)
 
-    def _is_cn_name(self, text: str, s: int, e: int) -> bool:
+    def _is_cn_name(self, text: str, s: int, e: int, followers_ok: bool = False) -> bool:
         """Whether text[s:e] reads as a Chinese name (surname + one or two given characters)."""
         sl = self._surname_len(text, s)
         if not sl or not 1 <= e - s - sl <= 2:
             return False
         given = text[s + sl:e]
-        return all(_is_cjk(c) and c not in self.r.name_followers and c not in self.r.given_name_stop
-                   for c in given)
+        return all(_is_cjk(c) and (followers_ok or c not in self.r.name_followers)
+                   and c not in self.r.given_name_stop and c not in "，。、" for c in given)
 
     def _cn_name_loose(self, text: str, p: int) -> int | None:
         """A Chinese name followed by a common word (赵志刚报警, 李明视察), when no follower character says where it ends."""
@@ -204,6 +210,11 @@ class OfficialFinder:
             return False
         if any(t.startswith(w) for w in self.o.titles if len(w) >= 2):
             return False
+        if t[0] in _FUNCTION_CHARS and (t[1:] in self.common or t[:2] in self.common or t[1:3] in self.common
+                                        or text[s + 1:s + 3] in self.common or t[1:] in self.r.gaz):
+            return False  # 曾多次, 由武术, 和学者, 和欧洲, 都承认: a function word, not a surname
+        if t[:2] in _TIME_WORDS:
+            return False  # 周二晚
         return True
 
     def name_at(self, text: str, p: int, model_starts: dict[int, int]) -> int | None:
@@ -213,6 +224,14 @@ class OfficialFinder:
         e = self.ex._name_at(text, p)
         if e is not None and e < len(text) and text[e] in _SEPARATORS:
             e = None  # 汤姆·克鲁斯: the Chinese-name reading stops at the separator
+        if e is not None and e - p == 2 and e < len(text) and text[e] not in "也还就在和与同对为是将会已等的一说表摄" \
+                and self._is_cn_name(text, p, e + 1, True) \
+                and text[e:e + 2] not in self.common and self._clean_after(text, e + 1):
+            e = e + 1  # 唐国强今天: 强 is no verb here (强调 would be)
+        if e is not None:
+            fe = self._foreign_end(text, p)
+            if fe is not None and fe > e and any(c in _SEPARATORS for c in text[p:fe]):
+                e = fe  # 马格坦戈尔·圭尼贡多
         for L in range(min(8, len(text) - p), 1, -1):
             g = self.r.gaz.get(text[p:p + L])
             if g is not None and g.label == "PERSON":
@@ -254,8 +273,9 @@ class OfficialFinder:
         if e < len(text) and text[e] != "、" and not self._clean_after(text, e):
             return None
         if any(text.startswith(t, p) for t in self.o.titles) or \
-                any(self._title_word_at(text, k) for k in range(p + 2, e + 1)):
-            return None
+                any(self._title_word_at(text, k) for k in range(p + 2, e + 1)) or \
+                any(text.startswith(t, e) for t in self.o.titles):
+            return None  # 华侨委主任委员于某: a title of its own follows
         return e
 
     def _name_ending_at(self, text: str, k: int, known: set[str], model_ends: dict[int, int]) -> int | None:
@@ -268,19 +288,36 @@ class OfficialFinder:
         if best is not None:
             return best
         if k in model_ends:
-            s = model_ends[k]
-            if 2 <= k - s <= 16 and self._valid_name(text, s, k):
+            s = self._extend_left(text, model_ends[k])
+            if 2 <= k - s <= 20 and self._valid_name(text, s, k):
+                return s
+        s = k
+        while s > 0 and text[s - 1] in self.o.foreign_chars and k - s < 12:
+            s -= 1
+        if s < k - 1 and s >= 2 and text[s - 1] in _SEPARATORS and text[s - 2] in self.o.foreign_chars:
+            s = self._extend_left(text, s)
+            if self._valid_name(text, s, k):
                 return s
         for L in (3, 2):
             s = k - L
             if s < 0:
                 continue
             prev = text[s - 1] if s > 0 else "\n"
-            if _is_cjk(prev):
+            if _is_cjk(prev) or prev.isalnum() or prev in _SEPARATORS:
                 continue
             if self._is_cn_name(text, s, k) and self._valid_name(text, s, k):
                 return s
         return None
+
+    def _extend_left(self, text: str, s: int) -> int:
+        """迈克·盖尔: a name whose part before a separator is written in transliteration."""
+        fc = self.o.foreign_chars
+        while s >= 2 and text[s - 1] in _SEPARATORS and text[s - 2] in fc:
+            j = s - 1
+            while j > 0 and text[j - 1] in fc and s - j < 12:
+                j -= 1
+            s = j
+        return s
 
     # ------------------------------------------------------------------ titles
     def _title_word_at(self, text: str, end: int) -> str | None:
@@ -343,6 +380,8 @@ class OfficialFinder:
 
     def _clean_title(self, t: str) -> str:
         t = t.replace(" ", "").replace("\u3000", "")
+        t = _LIST_MARK.sub("", t)  # 9.某某书记: a list number is no part of the title
+        t = _DATELINE.sub("", t)  # 本报武汉5月19日电记者 -> 记者
         if t.startswith("应") and not t.startswith(("应急", "应用")):
             t = t[1:]  # 应某国总统某某邀请
         changed = True
@@ -369,6 +408,8 @@ class OfficialFinder:
             if any(seg.endswith(h) and len(h) >= len(word) for h in self.o.honours) or \
                     seg.lstrip("“").startswith(tuple(self.o.honour_prefixes)):
                 break  # 最美护林员, 特级教师: honours are no titles
+            if seg.startswith(tuple(self.o.generic_prefixes)):
+                break  # 各级领导干部, 一些专家: a group, not one person's title
             title = self._clean_title(seg)
             if title:
                 titles.insert(0, title)
@@ -439,6 +480,8 @@ class OfficialFinder:
             k = t_end - len(word)
             if k in model_ends or any(text.endswith(n, 0, k) for n in gaz_people):
                 continue  # 习近平主席贺信: the title is the name's before it
+            if any(text[t_end - L:t_end + 1] in self.common for L in range(2, len(word) + 1)):
+                continue  # 成员国, 主席团, 总统府: the title word is part of a longer word
             p = t_end
             if p < len(text) and text[p] == "”":
                 p += 1  # “乡村教师”张某
