@@ -19,7 +19,19 @@ Not facts (general rules, no word lists of a sample):
   entity span when the entity stage ran; a bare magnitude (百场, 千家, 万人) that no
   qualifier (超/近/上/过 ...) introduces (千家万户, 百场万企);
 - the indefinite 一: the Chinese numeral 一 alone before a classifier
-  (一家远道而来的广东企业, 一批, 一条长约35米的排水沟).  Arabic ``1个`` is a count.
+  (一家远道而来的广东企业, 一批, 一条长约35米的排水沟).  Arabic ``1个`` is a count, and
+  so is 仅有的一条;
+- the guidelines' decisions: age and size thresholds that define a group (65岁以上人口,
+  25岁至29岁人群, 大于1平方公里的湖泊); referring numbers (两国, 两人 / 两个人 as the
+  subject or before 的, 老两口, 供需两端, a demonstrative before a Chinese numeral 这三个,
+  or before a count repeated in its sentence 这4个字); idioms, names and set phrases of
+  the jieba dictionary that reach beyond the number (五花八门, 二十四节气, 五项原则,
+  五大洲, 上下两院); per-unit phrases (80元一斤, 1美元约合…); a count that opens or closes
+  a short quotation names a policy (“31条措施”); class names (中二班);
+- numbers without classifier are facts with unit null (kind count, or money after
+  收入/投资/价格 …) when they carry a multiplier or are vague (1.2亿武术爱好者, 数千万
+  青少年, 收入几十万) or are Arabic numbers right before a noun (5000美国人), not a year
+  (2019人均) nor before 强/后/度.
 
 Attribution (documented heuristics):
 
@@ -41,11 +53,25 @@ Attribution (documented heuristics):
   Entities come from the entity stage (``Analysis.entities``); when it did not run,
   only rule (1) applies, with simple place/organisation suffix cues (…市/区/县/镇,
   …公司/集团/局/组) instead of entities (``entity_cues``), and ``entity_id`` is null.
-- ``time``: the nearest time expression before the number in the same sentence
-  (2023年, 今年一季度, 截至目前, 4月28日, 年内), not a dateline (本报4月28日讯) nor a
-  title in 《》; ``time_start``/``time_end`` are resolved against the article date
-  with jionlp (relative forms such as 今年一季度 need the date; 目前 is the article
-  date, 截至目前 ends on it).
+- ``time``: the nearest time expression before the number in the same sentence, else
+  the first one after it in its clause (2023年, 今年一季度, 截至1月25日24时, 26日上午,
+  到2025年, 从今年1月1日起, 2018年4月以来, 1988年至2018年, 近20年来, 此前, 如今, 国庆节
+  前夕, 集训期间), not a dateline (本报4月28日讯), a title in 《》, a comparison base
+  (比上年), a name inside an entity, or a relative word used as a modifier (当年的一间
+  小土房); rates (每年) are no time; ``time_start``/``time_end`` are resolved against
+  the article date with jionlp (relative forms such as 今年一季度 need the date; 目前
+  is the article date, 截至目前 ends on it).
+- ``subject`` details: a measure followed by its noun takes that noun (6万亿元养老保险
+  责任准备金, 十几公里的路程) unless a metric precedes it (面积达, 宽约0.3米的) or a verb
+  follows; a change (面积由A缩减至B, 较上年减少了C) keeps the metric before it; the
+  counted noun ends at the first verb (jieba part of speech: 伊朗民众走上街头); a
+  classifier that is itself a noun (户, 桌, 省: ``noun: true`` in the catalogue) is the
+  subject when a list of entities or a verb with 了 precedes it.
+- ``entity`` details: not the source of the figures (…发布的报告显示, …的预测值, …
+  收到); not members listed right before the number (湖北、湖南、江西3省) nor in A、B等
+  lists; the possessor before 的 (…小学的6个孩子); the person named with an age;
+  该公司 -> the last organisation named; written in full (融创 + 华中, 美的 + 集团);
+  untagged repeats of an entity's name in the document count.
 - ``place``: the attributed entity when it is a PLACE, else the first PLACE entity
   of the clause before the number.
 """
@@ -320,6 +346,10 @@ def _is_fact(q: Quantity, ctx: _Ctx, prev: Quantity | None = None) -> bool:
         return False
     if _referring(q, text) or _threshold(q, text) or _per_unit(q, text, prev) or _in_word(q, text):
         return False
+    if q.unit == "班" and re.search(r"(?:[大中小]|[高初][一二三]|年级)$", text[max(0, q.start - 3):q.start]):
+        return False  # a class name: 中二班, 高三2班
+    if q.form == "none" and MONEY_METRIC.search(text[max(0, q.start - 8):q.start]):
+        q.kind = "money"  # 一年收入几十万: an amount of money without 元
     if st.skip_inside_entities:
         for e in ctx.entities:
             if e.start > q.end:
@@ -327,6 +357,10 @@ def _is_fact(q: Quantity, ctx: _Ctx, prev: Quantity | None = None) -> bool:
             if e.start <= q.start and q.end <= e.end and (e.end - e.start) > (q.end - q.start):
                 return False
     return True
+
+
+MONEY_METRIC = re.compile(r"(?:收入|工资|年薪|月薪|薪水|投资|资金|金额|价格|营收|销售额|利润|成本|费用|存款|贷款|捐款)"
+                          r"(?:达到|达|为|约|有|是|近|超过|超)?$")
 
 
 def _quoted_name(q: Quantity, text: str) -> bool:

@@ -461,3 +461,9 @@ def test_subject_of_measures_and_inherited(text, mention, subject):
 def test_time_keeps_dao_unless_after_a_change_verb():
     assert facts("力争到2030年，市场规模超过1万亿元。")[0].time == "到2030年"
     assert facts("一季度增长3%，提高到三季度的8%。")[1].time == "三季度"
+
+
+def test_class_names_and_money_without_yuan():
+    assert texts("大班和中二班的孩子一起参观。") == []
+    f = facts("他家一年收入几十万。")[0]
+    assert (f.text, f.value, f.unit, f.kind, f.bound) == ("几十万", 100000, None, "money", "lower")
