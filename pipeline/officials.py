@@ -47,6 +47,7 @@ _SENTENCE_END = set("。！？!?\n")
 _LIST_MARK = re.compile(r"^(?:[\d０-９]+[.．、)）]|[（(][\d０-９一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)+")
 _FUNCTION_CHARS = set("由曾和应于向从对将把被为与同及以在也还就并都要让给可能会而但又再才只即便则其此该各每某本这那多少")
 _TIME_WORDS = {"周一", "周二", "周三", "周四", "周五", "周六", "周日", "周末", "年初", "年底", "月初", "月底"}
+_ADDRESS_WORDS = {"先生", "女士", "小姐", "同志", "老师", "师傅", "大爷", "大妈", "阿姨", "老汉", "伯伯", "大哥", "大姐"}
 _DATELINE = re.compile(r"^.*?\d+日电")
 _COUNTED = re.compile(r"[\d０-９一二三四五六七八九十百千万两几数多]+[个名位家]$")
 
@@ -138,6 +139,10 @@ class OfficialFinder:
         self.r = ex.r
         self.o = official_rules(ex.r)
         self.common = common_words()
+        self._follow_single = {w for w in self.o.follow_words if len(w) == 1}
+        self._titles_by_first: dict[str, list[str]] = {}
+        for t in self.o.titles:
+            self._titles_by_first.setdefault(t[0], []).append(t)
 
     # ------------------------------------------------------------------ names
     def _clean_after(self, text: str, e: int) -> bool:
@@ -151,7 +156,10 @@ class OfficialFinder:
             return True
         if ch in self.o.follow_chars:
             return True
-        return any(text.startswith(w, e) for w in self.o.follow_words)
+        if any(text.startswith(w, e) for w in self.o.follow_words):
+            return True
+        # another title follows (记者朱某实习生王某)
+        return any(text.startswith(t, e) for t in self.o.titles if len(t) >= 2)
 
     def _foreign_end(self, text: str, p: int, min_len: int = 2) -> int | None:
         """End of a transliterated name starting at ``p`` (阿巴斯·穆萨维), or None."""
@@ -215,6 +223,8 @@ class OfficialFinder:
             return False  # 曾多次, 由武术, 和学者, 和欧洲, 都承认: a function word, not a surname
         if t[:2] in _TIME_WORDS:
             return False  # 周二晚
+        if t[1:] in _ADDRESS_WORDS or t[2:] in _ADDRESS_WORDS:
+            return False  # 姚先生, 王老师: a surname with a form of address is no name
         return True
 
     def name_at(self, text: str, p: int, model_starts: dict[int, int]) -> int | None:
@@ -242,6 +252,8 @@ class OfficialFinder:
         if e is None and p in model_starts:
             me = model_starts[p]
             if me - p <= 16 and all(_is_cjk(c) or c in _SEPARATORS or c == " " for c in text[p:me]):
+                if me - p >= 4 and text[me - 1] in self._follow_single and self._clean_after(text, me - 1):
+                    me -= 1  # 尤努斯互致贺电: the model took the verb's first character
                 e = me
                 if not self._clean_after(text, me):
                     fe = self._foreign_end(text, p)
@@ -305,6 +317,8 @@ class OfficialFinder:
             prev = text[s - 1] if s > 0 else "\n"
             if _is_cjk(prev) or prev.isalnum() or prev in _SEPARATORS:
                 continue
+            if L == 3 and text[s] in _FUNCTION_CHARS and self._is_cn_name(text, s + 1, k):
+                continue  # 由徐某导演: 由 is a preposition
             if self._is_cn_name(text, s, k) and self._valid_name(text, s, k):
                 return s
         return None
@@ -482,6 +496,9 @@ class OfficialFinder:
                 continue  # 习近平主席贺信: the title is the name's before it
             if any(text[t_end - L:t_end + 1] in self.common for L in range(2, len(word) + 1)):
                 continue  # 成员国, 主席团, 总统府: the title word is part of a longer word
+            if any(text.startswith(t2, j) and j + len(t2) > t_end
+                   for j in range(k, t_end) for t2 in self._titles_by_first.get(text[j], ())):
+                continue  # 总工|程师: a longer title runs on
             p = t_end
             if p < len(text) and text[p] == "”":
                 p += 1  # “乡村教师”张某
