@@ -175,3 +175,47 @@ def test_offsets_and_orgs():
 def test_merge_titles():
     assert merge_titles(["主席", "国家主席", "总书记", "主席"]) == ["国家主席", "总书记"]
     assert merge_titles(["税务局局长", "政府总理", "联邦政府总理"]) == ["税务局局长", "联邦政府总理"]
+
+
+# ----------------------------------------------------------------------------- precision guards
+
+@pytest.mark.parametrize("text", [
+    "在经合组织36个成员国中连续排名第一。",        # 成员国 is a word; 36个成员 is a count
+    "各级领导干部应进一步转变作风。",              # a group, not one person's title
+    "一些专家和学者指出，这些法案并不公平。",
+    "科尔总理曾多次表示，欧盟应首先稳定。",        # 曾多次: a function word, not a surname
+    "夫子庙一家红木家具店的负责人姚先生告诉记者，",  # a surname with a form of address
+    "由徐克明导演、两位新人主演的影片上映。",      # 由 is a preposition
+    "毛主席纪念馆的毛主席雕像。",
+])
+def test_no_official(text):
+    assert officials(text) == {}
+
+
+def test_no_false_names():
+    for text, bad in [("在经合组织36个成员国中连续排名第一。", "国中"),
+                      ("科尔总理曾多次表示，", "曾多次"),
+                      ("夫子庙一家红木家具店的负责人姚先生告诉记者，", "姚先生"),
+                      ("由徐克明导演的影片上映。", "由徐克")]:
+        assert bad not in officials(text)
+
+
+def test_a_list_stops_where_a_name_has_its_own_title():
+    offs = officials("会议听取了教科文卫委主任委员雒树刚、华侨委主任委员于伟国的报告。")
+    assert "华侨委" not in offs
+    assert offs["于伟国"] == ["华侨委主任委员"]
+
+
+def test_a_name_ends_where_the_next_title_starts():
+    offs = officials("早报讯（记者孟海燕实习生夏冬梅）央行有关负责人表示，")
+    assert offs.get("孟海燕") == ["记者"] and offs.get("夏冬梅") == ["实习生"]
+
+
+def test_list_numbers_and_datelines_are_no_part_of_a_title():
+    assert officials("\n9.某省政府原副省长王立群严重违纪违法被开除党籍；").get("王立群") == ["某省政府原副省长"]
+    assert officials("本报武汉5月19日电记者龚达发报道：").get("龚达") in (["记者"], None)
+
+
+def test_no_name_inside_a_longer_title():
+    offs = officials("研究开发中心总工程师曹新民表示，")
+    assert "程师曹" not in offs and offs.get("曹新民") == ["研究开发中心总工程师"]
