@@ -552,7 +552,7 @@ class OfficialFinder:
         self._sure = {text[h.start:h.end] for h in holders} | {
             n for n, g in self.r.gaz.items() if g.label == "PERSON" and n in text}
         # 3. verbs of office
-        holders += self._verbs(text, known, model_ends, model_starts)
+        holders += self._verbs(text, known, model_ends, model_starts, {h.start for h in holders})
         # 4. apposition: 张某，某公司总经理，
         holders += self._appositions(text, known)
         return sorted(holders, key=lambda h: (h.start, h.end))
@@ -564,7 +564,7 @@ class OfficialFinder:
         return any(seg.startswith(f) or f in seg for f in ("时任", "现任", "曾任", "原任", "前任", "历任"))
 
     def _verbs(self, text: str, known: set[str], model_ends: dict[int, int],
-               model_starts: dict[int, int]) -> list[Holder]:
+               model_starts: dict[int, int], titled_starts: set[int] = frozenset()) -> list[Holder]:
         out: list[Holder] = []
         o = self.o
         for v in o.verbs:
@@ -591,6 +591,8 @@ class OfficialFinder:
                         j -= len(a)
                         break
                 s = self._name_ending_at(text, j, known, model_ends)
+                if s is not None and not self._holder_position(text, s, titled_starts):
+                    s = None  # 击败博某当选总统: the object of another verb holds nothing
                 if s is not None:
                     out.append(Holder(s, j, titles, "verb"))
                     continue
@@ -626,6 +628,14 @@ class OfficialFinder:
             if seg and not any(c in _CLAUSE_END for c in seg):
                 out.append(Holder(s, k, [seg], "verb"))
         return out
+
+    def _holder_position(self, text: str, s: int, titled_starts: set[int]) -> bool:
+        """Whether a name at ``s`` can be the subject of a verb of office after it: it opens a
+        clause, follows a title (局长米某担任…) or is the object of an appointing verb (提名米某担任…)."""
+        prev = text[s - 1] if s > 0 else "\n"
+        if not _is_cjk(prev) or s in titled_starts:
+            return True
+        return any(text.endswith(v, 0, s) for v in self.o.appoint) or text.endswith("由", 0, s)
 
     def _adverb_before(self, text: str, k: int) -> bool:
         return any(text.endswith(a, 0, k) for a in self.o.adverbs if len(a) >= 2 or a in ("曾", "现", "历"))

@@ -219,3 +219,10 @@ def test_list_numbers_and_datelines_are_no_part_of_a_title():
 def test_no_name_inside_a_longer_title():
     offs = officials("研究开发中心总工程师曹新民表示，")
     assert "程师曹" not in offs and offs.get("曹新民") == ["研究开发中心总工程师"]
+
+
+def test_the_object_of_another_verb_holds_nothing():
+    offs = officials("卢卡在大选中击败桑托罗当选新一任巴西总统。")
+    assert "桑托罗" not in offs
+    offs = officials("总统提名现任财政部长米洛夫担任政府总理。")
+    assert offs.get("米洛夫") == ["财政部长", "政府总理"]
