@@ -115,7 +115,13 @@ class Pipeline:
                                 ("entities", item.entities), ("officials", item.officials), ("facts", item.facts)):
                 rows[table].extend(to_source_row(item.doc, r, exact_text=table in ("entities", "facts"))
                                    for r in recs)
-        rows["documents"].sort(key=lambda r: (r["source"], r["record"] or "", r["article_index"]))
+        # input order (the order of the records in their file, then the articles of a page), whatever
+        # the batch boundaries: not the record id as a string, which put "line 10" before "line 2"
+        position = {}
+        for i, rec in enumerate(records):
+            position.setdefault((rec.source, rec.record), i)
+        rows["documents"].sort(key=lambda r: (position.get((r["source"], r["record"]), len(records)),
+                                              r["article_index"] or 0))
         return rows
 
 
