@@ -151,6 +151,7 @@ class Resources:
     honours: list[str] = field(default_factory=list)
     not_entities: set[str] = field(default_factory=set)
     short_form_blacklist: set[str] = field(default_factory=set)
+    one_char_abbrev: str = ""
     surnames: set[str] = field(default_factory=set)
     compound_surnames: set[str] = field(default_factory=set)
     gaz: dict[str, GazEntry] = field(default_factory=dict)
@@ -209,6 +210,7 @@ def load_resources(extra_gazetteers: Iterable[Path] = (), extra_patterns: Iterab
     r.honours = list(rules.get("honours", []))
     r.not_entities = set(rules.get("not_entities", []))
     r.short_form_blacklist = set(rules.get("short_form_blacklist", []))
+    r.one_char_abbrev = str(rules.get("one_char_abbrev", ""))
     for line in (RESOURCES / "surnames.txt").read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
@@ -703,6 +705,31 @@ class EntityStage:
         """Fill province/city/county/adcode of PLACE entities from the divisions table."""
         propagate_names: bool = True
         """Tag repeats of a name found by a rule elsewhere in the same document."""
+        suffix_organisations: bool = True
+        """Organisation names found from a suffix (``…有限公司``, ``…局``, ``…协会``) back to an anchor."""
+        gazetteers_builtin: bool = True
+        """Spans from the built-in lists (NBS divisions, ``known_names.tsv``).  Off: the lists still
+        anchor organisation names and address runs, but give no spans themselves (user
+        ``gazetteers:`` still do)."""
+        addresses: bool = True
+        """Places written together and addresses (``湖北武汉``, ``胶州市洋河镇油坊村``, ``…路167号``), zones (``…经济区``)."""
+        person_cues: bool = True
+        """A person name before a speech verb (``张三说``, ``李四表示``)."""
+        title_names: bool = True
+        """A person name right after a title (``部长程守田``) is a PERSON span (officials are found either way)."""
+        enumerations: bool = True
+        """Items of ``A、B等…企业`` lists are companies."""
+        model_span_filters: bool = True
+        """Master switch of the filters on model spans below (False turns all of them off)."""
+        model_surname_check: bool = True
+        """Drop a model PERSON that is neither a Chinese name (known surname) nor a foreign or
+        anonymised one (see :meth:`EntityStage._person_ok`)."""
+        model_common_words: bool = False
+        """Drop a model span that is a frequent common word of jieba's dictionary (not in a gazetteer).
+        Off by default: it drops 美军, 红军, 大陆, 清迈, 民建, 十五大 (lower F1 on the dev set and
+        all four public sets); ``not_entities`` in ``rules.yaml`` lists the generic words instead."""
+        model_generic_heads: bool = True
+        """Drop a model span ending in a generic head (``…企业``, ``…机构``, ``…平台``)."""
         use_model: bool = True
         """Merge the backend's spans (set False to keep the backend loaded but unused)."""
         context_region: str | None = None
@@ -774,15 +801,23 @@ class EntityStage:
         gaz = ex.gazetteer(text)
         context = self._context(gaz)
         gaz = [c for c in gaz if not (c.info.weak and not self._weak_ok(c.info, context))]
-        cands += gaz
-        cands += ex.organisations(text, gaz)
-        cands += ex.addresses(text, gaz)
+        st = self.settings
+        cands += gaz if st.gazetteers_builtin else [c for c in gaz if c.method == "gazetteer:user"]
+        if st.suffix_organisations:
+            cands += ex.organisations(text, gaz)
+        if st.addresses:
+            cands += ex.addresses(text, gaz)
         titled = ex.titled_people(text, model_spans)
-        for _, s, e in titled:
-            cands.append(Cand(s, e, "PERSON", "rule:title", 5))
-        for s, e in ex.cued_people(text):
-            cands.append(Cand(s, e, "PERSON", "rule:person_cue", 3))
-        cands += ex.enumerations(text)
+        if st.title_names:
+            for _, s, e in titled:
+                cands.append(Cand(s, e, "PERSON", "rule:title", 5))
+        if st.person_cues:
+            for s, e in ex.cued_people(text):
+                cands.append(Cand(s, e, "PERSON", "rule:person_cue", 3))
+            for s, e in self._anonymised(text):
+                cands.append(Cand(s, e, "PERSON", "rule:person_cue", 3))
+        if st.enumerations:
+            cands += ex.enumerations(text)
         for pat, label in r.user_patterns:
             for m in pat.finditer(text):
                 if m.end() > m.start():
@@ -811,7 +846,29 @@ class EntityStage:
     def _acceptable(self, text: str, c: Cand) -> bool:
         t = nospace(text[c.start:c.end])
         # guideline exclusions: 青 (one character), deictic words and generic references
-        return len(t) >= 2 and t not in self.res.not_entities
+        return len(t) >= 2 and t not in self.res.not_entities and not self._abbreviations(t)
+
+    def _anonymised(self, text: str) -> list[tuple[int, int]]:
+        """Anonymised names: a surname + 某/某某 (王某, 韩某某, 欧阳某), not 某某公司/某人."""
+        r = self.res
+        out = []
+        for m in re.finditer(r"(?<!某)某某?(?!某)", text):
+            k, e = m.start(), m.end()
+            if text[e:e + 1] and text[e] in "人些种地处事项件类家个位名":
+                continue
+            if k >= 2 and text[k - 2:k] in r.compound_surnames:
+                out.append((k - 2, e))
+            elif k >= 1 and (text[k - 1] in r.surnames or text[k - 1] in self._MODEL_SURNAMES):
+                out.append((k - 1, e))
+        return out
+
+    def _abbreviations(self, t: str) -> bool:
+        """Only one-character abbreviations (中缅, 美伊, 中美欧) or one + 方 (中方, 缅方): never an entity."""
+        ab = self.res.one_char_abbrev
+        if not ab or len(t) > 4:
+            return False
+        body = t[:-1] if t.endswith("方") else t
+        return len(body) >= 1 and all(ch in ab for ch in body) and (len(body) >= 2 or t.endswith("方"))
 
     def _context(self, gaz: list[Cand]) -> Counter:
         """Division codes (and their ancestors) named by unambiguous full names in the text."""
@@ -914,6 +971,65 @@ class EntityStage:
 
     _GENERIC_HEADS = ("企业", "机构", "部门", "单位", "行业", "产业", "厂商", "平台")
 
+    # characters of the standard transliteration of foreign names (卡梅伦, 格奥尔基耶娃, 蓬佩奥)
+    _TRANSLIT = set("阿埃艾爱安昂奥澳巴拜班邦保鲍贝本比彼毕宾波伯博布查达大戴丹道德登迪蒂丁东杜敦多厄恩尔"
+                    "法凡范菲费芬丰冯弗伏福盖甘冈高戈哥格根贡古瓜圭哈海汉豪赫黑亨洪胡华霍基吉加贾杰金卡凯坎"
+                    "康考柯科克肯库夸奎拉莱赖兰朗劳勒雷蕾里理丽利莉廉良列林琳隆卢鲁路伦罗洛玛马迈麦曼芒梅门"
+                    "蒙米密明莫姆穆纳娜奈南内妮尼涅宁纽努诺欧帕潘佩彭皮普齐奇恰乔切钦琼丘萨塞赛桑瑟森沙莎尚舍"
+                    "什施斯松苏索塔泰坦汤唐特提图托瓦万旺威韦维温文沃乌伍武西希锡谢辛休雅亚延扬耶伊因尤于约"
+                    "扎泽詹珍佐娃丝尤迦逊梭梵陀妥夫牟释肖芙茨霍")
+    # surnames of the Hundred Family Surnames and other common ones: a model PERSON starting with
+    # one is kept (surnames.txt, used by the name rules, stays short: 和/都/能 are words there)
+    _MODEL_SURNAMES = set("赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛"
+                          "奚范彭郎鲁韦昌马苗凤花方俞任袁柳酆鲍史唐费廉岑薛雷贺倪汤滕殷罗毕郝邬安常乐于时傅皮卞齐康"
+                          "伍余元卜顾孟平黄和穆萧尹姚邵湛汪祁毛禹狄米贝明臧计伏成戴谈宋茅庞熊纪舒屈项祝董梁杜阮蓝闵"
+                          "席季麻强贾路娄危江童颜郭梅盛林刁钟徐邱骆高夏蔡田樊胡凌霍虞万支柯昝管卢莫经房裘缪干解应宗"
+                          "丁宣贲邓郁单杭洪包诸左石崔吉钮龚程嵇邢滑裴陆荣翁荀羊於惠甄曲家封芮羿储靳汲邴糜松井段富巫"
+                          "乌焦巴弓牧隗山谷车侯宓蓬全郗班仰秋仲伊宫宁仇栾暴甘钭厉戎祖武符刘景詹束龙叶幸司韶郜黎蓟薄"
+                          "印宿白怀蒲邰从鄂索咸籍赖卓蔺屠蒙池乔阴郁胥能苍双闻莘党翟谭贡劳逄姬申扶堵冉宰郦雍璩桑桂濮"
+                          "牛寿通边扈燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容向古易慎戈廖庾终暨居衡步都耿满弘匡"
+                          "国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾毋沙乜养鞠须丰巢关蒯相查"
+                          "后荆红游竺权逯盖益桓公岳帅缑亢况佘佟商墨哈谯笪年阳回汝固顿覃蔺")
+    _FAMILIAR = re.compile(r"^.(?:老汉|老伯|伯伯|大爷|大娘|大妈|大婶|阿姨|奶奶|爷爷|叔叔|婶婶|师傅|老师|总|工)$")
+
+    def _person_ok(self, t: str) -> bool:
+        """A model PERSON worth keeping: a Chinese name (known surname), an anonymised one
+        (``王某``, ``韩某某``), a foreign one (written with ``·``/``-``/``—``, in Latin letters, or in
+        transliteration characters), but not a surname with a kinship or familiar term (``严老汉``)."""
+        r = self.res
+        if self._FAMILIAR.match(t):
+            return False
+        if t[0] in r.surnames or t[:2] in r.compound_surnames or (t[0] in self._MODEL_SURNAMES and len(t) <= 4):
+            return True
+        if re.search(r"[·•．\-—‐]", t) or re.fullmatch(r"[A-Za-z][A-Za-z .'-]*", t):
+            return True
+        return len(t) >= 2 and sum(ch in self._TRANSLIT for ch in t) >= len(t) - (len(t) >= 4)
+
+    # rule spans a longer model span containing them replaces (中国 in 中国共产党, 美国 in
+    # 美国大使馆, 东亚研究中心 in 哈佛大学费正清东亚研究中心); addresses, titles and bylines stay
+    _YIELDS_TO_MODEL = ("gazetteer:divisions", "gazetteer:known", "propagate", "link:short_name",
+                        "rule:person_cue", "rule:enumeration", "regex:org_suffix")
+
+    def _model_wins(self, text: str, m: Cand, t: str, clash: list[Cand]) -> bool:
+        """A model span replaces the rule spans it overlaps when it contains them all, is longer
+        than each, and each is a gazetteer hit, a suffix organisation or a weaker rule span; or
+        (an organisation ending in a known suffix) when they are all gazetteer places."""
+        r = self.res
+        s, e = m.start, m.end
+        if not all(c.start >= s and c.end <= e and c.length < m.length for c in clash):
+            return False
+        if any(ch in _PUNCT and ch not in "·-—" for ch in t):  # 市委党校（青岛行政学院: two names
+            return False
+        # never an organisation whose last character starts a word (…管理办 + 法: 办法 is no
+        # organisation's end)
+        if m.label in ORG_LABELS and text[e - 1:e + 1] in common_words():
+            return False
+        if all(c.method in self._YIELDS_TO_MODEL for c in clash):
+            return True
+        # a model organisation ending in a known suffix may swallow gazetteer places
+        return (m.label in ORG_LABELS and any(t.endswith(suf) for suf in r.suffixes) and
+                all(c.label == "PLACE" and c.method.startswith("gazetteer") for c in clash))
+
     def _merge_model(self, text: str, chosen: list[Cand], spans: list[tuple[int, int, str]]) -> list[Cand]:
         r = self.res
         out = list(chosen)
@@ -922,22 +1038,22 @@ class EntityStage:
             if label not in LABELS or e <= s:
                 continue
             t = nospace(text[s:e])
-            if len(t) < 2 or t in r.not_entities or t.endswith(self._GENERIC_HEADS) or (
-                    t in common_words() and t not in r.gaz):
+            if len(t) < 2 or t in r.not_entities or self._abbreviations(t):
                 continue
-            if label == "PERSON" and not (t[0] in r.surnames or t[:2] in r.compound_surnames):
-                continue
+            st = self.settings
+            if st.model_span_filters:
+                if st.model_generic_heads and t.endswith(self._GENERIC_HEADS):
+                    continue
+                if st.model_common_words and t in common_words() and t not in r.gaz:
+                    continue
+                if st.model_surname_check and label == "PERSON" and not self._person_ok(t):
+                    continue
             m = Cand(s, e, label, method, 1)
             clash = [c for c in out if _overlaps(c, m)]
             if not clash:
                 out.append(m)
                 continue
-            # a model organisation may swallow gazetteer places, unless its suffix is the start
-            # of a longer word (…管理办 + 法: 办法 is no organisation's end)
-            if label in ORG_LABELS and any(t.endswith(suf) for suf in r.suffixes) and \
-                    text[e - 1:e + 1] not in common_words() and all(
-                    c.start >= s and c.end <= e and c.label == "PLACE" and c.method.startswith("gazetteer")
-                    for c in clash):
+            if self._model_wins(text, m, t, clash):
                 out = [c for c in out if c not in clash] + [m]
         return sorted(out, key=lambda c: c.start)
 

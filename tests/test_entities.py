@@ -288,3 +288,85 @@ def test_sample_page_smoke():
         offs += [{"person": o.person, "titles": o.titles} for o in a.officials]
     assert score_entities(gold.entities, pred).micro.f1 >= 0.9
     assert score_officials(gold.officials, offs).prf.f1 >= 0.9
+
+
+# ----------------------------------------------------------------------------- issue 17: merge, names, decisions
+
+def _fake(text, spans, **kw):
+    e, _ = extract_entities(text, backend="fake", backend_options={"spans": spans}, **kw)
+    return {(x.text, x.label) for x in e}
+
+
+@pytest.mark.parametrize("text,name", [
+    ("英国首相卡梅伦访问了工厂。", "卡梅伦"),
+    ("总裁格奥尔基耶娃当天表示，", "格奥尔基耶娃"),
+    ("总理阿卜杜勒—迈赫迪谴责空袭。", "阿卜杜勒—迈赫迪"),
+    ("投资人罗恩·康维来到会场。", "罗恩·康维"),
+    ("美国总统奥巴马抵达北京。", "奥巴马"),
+    ("书中写到了蒋介石的晚年。", "蒋介石"),
+    ("当天Johns没有出现。", "Johns"),
+])
+def test_model_names_without_a_listed_surname_survive(text, name):
+    assert (name, "PERSON") in _fake(text, {name: "PERSON"})
+
+
+def test_model_person_filter_drops_familiar_terms_and_words():
+    found = _fake("严老汉坐上主席台，武术入青奥。", {"严老汉": "PERSON", "入青奥": "PERSON"})
+    assert not any(label == "PERSON" for _, label in found)
+    # the filter can be switched off
+    assert ("严老汉", "PERSON") in _fake("严老汉坐上主席台。", {"严老汉": "PERSON"}, model_surname_check=False)
+
+
+def test_anonymised_names():
+    found = ents("村民韩某某与王某发生口角，某某公司未回应。")
+    assert {("韩某某", "PERSON"), ("王某", "PERSON")} <= found
+
+
+def test_one_character_abbreviations_are_never_entities():
+    found = _fake("中缅双方同意，美伊关系紧张，中方表示欢迎。", {"中缅": "PLACE", "美伊": "GOV", "中方": "GOV"})
+    assert not found
+
+
+@pytest.mark.parametrize("mention", ["中华", "世界", "全球", "国际社会", "党", "国家队"])
+def test_guideline_non_entities_from_the_model(mention):
+    assert (mention, "PLACE") not in _fake(f"他说，{mention}的面貌焕然一新。", {mention: "PLACE"})
+
+
+def test_longer_model_name_replaces_gazetteer_hits_inside_it():
+    found = _fake("中国共产党领导一切，美国大使馆发表声明。", {"中国共产党": "GOV", "美国大使馆": "GOV"})
+    assert {("中国共产党", "GOV"), ("美国大使馆", "GOV")} <= found
+    assert ("中国", "PLACE") not in found and ("美国", "PLACE") not in found
+
+
+def test_model_span_across_brackets_does_not_replace_rule_names():
+    found = _fake("市委党校（吉林行政学院）科研部主任发言。", {"市委党校（吉林行政学院": "GOV"})
+    assert not any(t.startswith("市委党校（") for t, _ in found)
+
+
+def test_guideline_decisions_from_lists():
+    found = ents("美军空袭后，国际货币基金组织和党中央都作出回应，新中国成立70年。")
+    assert {("美军", "GOV"), ("国际货币基金组织", "ORG"), ("党中央", "GOV"), ("新中国", "PLACE")} <= found
+    assert ("美国驻伊拉克大使馆", "GOV") in ents("示威者冲击美国驻伊拉克大使馆。")
+    assert ("湖北武汉", "PLACE") in ents("在湖北武汉举行。")
+
+
+@pytest.mark.parametrize("switch,method", [
+    ("suffix_organisations", "regex:org_suffix"),
+    ("gazetteers_builtin", "gazetteer:known"),
+    ("person_cues", "rule:person_cue"),
+    ("enumerations", "rule:enumeration"),
+])
+def test_rule_family_switches(switch, method):
+    text = "据烟台市生态环境局通报，德国专家说，华宇、远航等企业参加。张明远说，村民王某到场。"
+    on, _ = extract_entities(text)
+    off, _ = extract_entities(text, **{switch: False})
+    assert any(x.method == method for x in on)
+    assert not any(x.method == method for x in off)
+
+
+def test_model_span_filter_switches():
+    text = "我们走访了相关企业。"
+    spans = {"相关企业": "ORG"}
+    assert not _fake(text, spans)
+    assert ("相关企业", "ORG") in _fake(text, spans, model_generic_heads=False)
+    assert ("相关企业", "ORG") in _fake(text, spans, model_span_filters=False)
