@@ -457,28 +457,8 @@ def schema():
         console.print(t)
 
 
-class Interrupted(BaseException):
-    """Ctrl-C (SIGINT): not a KeyboardInterrupt, so that click does not turn it into exit 1;
-    the command cleans up on the way out (a run removes its temporary output) and we exit 130."""
-
-
-def _interrupt(signum, frame):
-    raise Interrupted()
-
-
 def main():
-    import signal
-
-    try:
-        signal.signal(signal.SIGINT, _interrupt)
-    except ValueError:  # not the main thread: leave the default handler
-        pass
-    try:
-        app()
-    except Interrupted:
-        typer.echo("\ninterrupted (Ctrl-C); an interrupted run writes nothing and leaves the previous output as it was",
-                   err=True)
-        sys.exit(130)
+    app()  # Ctrl-C: typer turns KeyboardInterrupt into exit 130 (the runner removes its temporary output first)
 
 
 if __name__ == "__main__":
