@@ -338,10 +338,19 @@ class Extractor:
                     continue
                 e = r.gaz.get(text[i:i + L])
                 if e is not None:
-                    out.append(Cand(i, i + L, e.label, e.method, 4, e))
+                    if not self._splits_word(text, i, i + L, e):
+                        out.append(Cand(i, i + L, e.label, e.method, 4, e))
                     break
             i += 1
         return out
+
+    def _splits_word(self, text: str, s: int, e: int, entry: GazEntry) -> bool:
+        """A two-character organisation name whose first character ends a word with the one
+        before it (其中|兴业, 媲美|的) or whose last character starts one with the next (公安部|门)."""
+        if e - s != 2 or entry.label == "PLACE":
+            return False
+        cw = common_words()
+        return (s > 0 and text[s - 1:s + 1] in cw) or (e < len(text) and text[e - 1:e + 1] in cw)
 
     # ------------------------------------------------------------------ organisations
     def _boundary_left(self, text: str, i: int, lo: int) -> int:

@@ -370,3 +370,9 @@ def test_model_span_filter_switches():
     assert not _fake(text, spans)
     assert ("相关企业", "ORG") in _fake(text, spans, model_generic_heads=False)
     assert ("相关企业", "ORG") in _fake(text, spans, model_span_filters=False)
+
+
+def test_two_character_list_names_do_not_split_words():
+    found = ents("其中兴业银行的客服说，这是最美的一段路。")
+    assert ("中兴", "COMPANY") not in found and ("美的", "COMPANY") not in found
+    assert ("美的", "COMPANY") in ents("美的集团和海尔都参加了。") or ("美的集团", "COMPANY") in ents("美的集团和海尔都参加了。")
