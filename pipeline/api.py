@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from .records import TABLE_RECORDS, Document, Entity, ErrorRecord, Fact, Official, Sentence, Token
-from .schema import SCHEMAS, TABLES
+from .schema import CORPUS_TABLES, SCHEMAS, TABLES
 
 if TYPE_CHECKING:  # pandas is a dependency, but keep ``import pipeline.api`` light
     import pandas as pd
@@ -363,7 +363,7 @@ def load_tables(out_dir: str | Path, tables: Iterable[str] | None = None) -> dic
     """Read a run's output folder into DataFrames, one per table.
 
     ``tables``: names to read (default: all of ``documents, sentences, tokens,
-    entities, officials, facts, errors``).  A table the run did not write (e.g.
+    entities, officials, facts, errors, entity_index``).  A table the run did not write (e.g.
     ``tokens`` without ``segment.tokens``) comes back empty with its columns, so
     code can rely on every column being there.  Raises ``FileNotFoundError`` if
     ``out_dir`` is not an output folder of ``extract run``.
@@ -373,11 +373,11 @@ def load_tables(out_dir: str | Path, tables: Iterable[str] | None = None) -> dic
     out = Path(out_dir)
     if not (out / "documents").is_dir():
         raise FileNotFoundError(f"{out}: not an output folder of `extract run` (no documents table)")
-    names = list(tables) if tables is not None else list(TABLES)
+    names = list(tables) if tables is not None else TABLES + CORPUS_TABLES
     result: dict[str, pd.DataFrame] = {}
     for name in names:
         if name not in SCHEMAS:
-            raise KeyError(f"unknown table {name!r}; expected one of: {', '.join(TABLES)}")
+            raise KeyError(f"unknown table {name!r}; expected one of: {', '.join(SCHEMAS)}")
         folder = out / name
         files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
         if files:

@@ -79,7 +79,7 @@ class RunSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    batch_size: int = Field(16, ge=1)
+    batch_size: int = Field(16, ge=1, le=100_000)
     """Documents (input records) per batch; memory is bounded by this, not by corpus size."""
     workers: int = Field(1, ge=1)
     """Worker processes on this machine; output is identical whatever the number."""

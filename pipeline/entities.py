@@ -85,7 +85,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import registry
-from .records import Document, Entity, Official
+from .records import Document, Entity, Official, entity_key
 from .stage import Analysis, ExistingPath, RunContext
 
 RESOURCES = Path(__file__).resolve().parent / "resources" / "entities"
@@ -1089,6 +1089,7 @@ class EntityStage:
             ent.canonical = canon
             if c.label == "PLACE" and self.settings.normalise_places:
                 self._normalise_place(ent, canon, ctx)
+            ent.entity_key = entity_key(ent.label, ent.canonical, ent.adcode)
             out.append(ent)
         return out
 

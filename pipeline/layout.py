@@ -847,8 +847,7 @@ class LayoutStage:
         out = []
         for item in items:
             d = item.doc
-            # a record's own date travels on its text (readers.DatedText) or on the document
-            date = getattr(d.source_text, "date", None) or d.date
+            # d.date: the record's own date (input.date_column), set by the reader
             out.extend(Analysis(doc) for doc in split_page(d.source_text, d.source, self.settings,
-                                                           record=d.record, date=date))
+                                                           record=d.record, date=d.date))
         return out

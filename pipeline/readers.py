@@ -43,26 +43,6 @@ class RawRecord:
     sha256: str | None = None  # of the file's bytes (text files)
     date: dt.date | None = None  # the record's date column (input.date_column)
 
-    def __post_init__(self) -> None:
-        if self.date is not None and self.text is not None and not isinstance(self.text, DatedText):
-            self.text = DatedText(self.text, self.date)
-
-
-class DatedText(str):
-    """A record's text that carries the record's date (``input.date_column``).
-
-    The text is what travels from the reader to the layout stage (as the document's
-    ``source_text``), so the date goes with it through every executor; it pickles with
-    its date and compares and slices as the plain string."""
-
-    def __new__(cls, text: str, date: dt.date | None = None):
-        obj = super().__new__(cls, text)
-        obj.date = date
-        return obj
-
-    def __getnewargs__(self):
-        return (str(self), self.date)
-
 
 _DATE_SEP = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:$|[\sT])")
 _DATE_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:$|[\sT])")

@@ -10,6 +10,7 @@ into the record's text field for jsonl/csv/parquet input) before writing, using
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from bisect import bisect_right
 from dataclasses import dataclass, field, fields
 from typing import Any, Iterable, Iterator
@@ -147,6 +148,14 @@ class Entity:
     city: str | None = None
     county: str | None = None
     adcode: str | None = None
+    entity_key: str = ""  # the row of this entity in the run's ``entity_index`` (see :func:`entity_key`)
+
+
+def entity_key(label: str, canonical: str | None, adcode: str | None = None) -> str:
+    """Key of a distinct entity across a corpus: its label, canonical name and (places) division
+    code, so that 青岛市 and 青岛 (both 370200) are one place, and two 新区 of different cities two."""
+    key = f"{label}\x00{canonical or ''}\x00{adcode or ''}"
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
 
 
 @dataclass
@@ -170,7 +179,7 @@ class Fact:
     value: float | None
     unit: str | None
     kind: str  # count | money | area | length | weight | percent | rank | other
-    bound: str  # exact | approx | lower | upper
+    bound: str  # exact | approx | lower | upper | range (value .. value_high)
     value_low: float | None = None
     value_high: float | None = None
     base_value: float | None = None
@@ -214,5 +223,5 @@ def to_row(record: Any) -> dict[str, Any]:
 
 __all__ = [
     "Document", "Sentence", "Token", "Entity", "Official", "Fact", "ErrorRecord",
-    "TABLE_RECORDS", "to_row",
+    "TABLE_RECORDS", "to_row", "entity_key",
 ]

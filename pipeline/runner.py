@@ -21,10 +21,12 @@ from typing import Any, Iterable, Iterator
 
 from . import __version__, registry
 from .config import ConfigBase, load_config
+from .entity_index import EntityIndex
 from .layout import doc_id_for
 from .readers import RawRecord, discover, read_file
 from .records import Document, ErrorRecord, OffsetMap, to_row
 from .stage import Analysis, RunContext, StageInitError
+from .schema import CORPUS_TABLES
 from .writer import TableWriter
 
 
@@ -128,7 +130,7 @@ class Pipeline:
 def raw_document(rec: RawRecord) -> Document:
     text = rec.text or ""
     return Document(doc_id=doc_id_for(rec.source, rec.record, 0), source=rec.source, record=rec.record,
-                    text=text, source_start=0, source_end=len(text), offsets=OffsetMap.identity(len(text)),
+                    date=rec.date, text=text, source_start=0, source_end=len(text), offsets=OffsetMap.identity(len(text)),
                     source_text=text)
 
 
@@ -393,10 +395,12 @@ def run(config: ConfigBase | str | Path, *, output: str | Path | None = None, ov
         tables.insert(2, "tokens")
     cache = RunCache(out_dir.parent / f".{out_dir.name}.cache", config.fingerprint(),
                      read=config.run.cache and not force, write=config.run.cache)
-    writer = TableWriter(out_dir, tables, config.output.compression)
+    writer = TableWriter(out_dir, tables + CORPUS_TABLES, config.output.compression)
     summary = RunSummary(out_dir)
+    index = EntityIndex()
 
     def emit(rows: dict[str, list[dict]]) -> None:
+        index.add(rows["documents"], rows.get("entities", ()))
         for table, table_rows in rows.items():
             writer.add(table, table_rows)
         for d in rows["documents"]:
@@ -439,6 +443,7 @@ def run(config: ConfigBase | str | Path, *, output: str | Path | None = None, ov
                 for source, part in done.items():
                     cache.store(source, hashes.get(source), part)
                 i = j
+        writer.add("entity_index", index.rows())
         summary.rows = dict(writer.rows)
         summary.seconds = time.perf_counter() - t0
         writer.commit(_manifest(config, files, hashes, summary, started))

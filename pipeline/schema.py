@@ -26,7 +26,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "entities": pa.schema([
         ("entity_id", _str), ("doc_id", _str), ("source", _str), ("start", _i64), ("end", _i64),
         ("text", _str), ("label", _str), ("method", _str), ("canonical", _str),
-        ("province", _str), ("city", _str), ("county", _str), ("adcode", _str),
+        ("province", _str), ("city", _str), ("county", _str), ("adcode", _str), ("entity_key", _str),
     ]),
     "officials": pa.schema([
         ("doc_id", _str), ("source", _str), ("person", _str), ("start", _i64), ("end", _i64),
@@ -42,10 +42,17 @@ SCHEMAS: dict[str, pa.Schema] = {
     "errors": pa.schema([
         ("source", _str), ("doc_id", _str), ("stage", _str), ("error_type", _str), ("message", _str),
     ]),
+    "entity_index": pa.schema([
+        ("entity_key", _str), ("canonical", _str), ("label", _str), ("province", _str), ("city", _str),
+        ("county", _str), ("adcode", _str), ("mentions", _i64), ("documents", _i64),
+        ("first_date", _date), ("last_date", _date),
+    ]),
 }
 
-# tables every run writes (tokens only when segment.tokens is on)
+# tables of rows per document, which every run writes (tokens only when segment.tokens is on)
 TABLES = ["documents", "sentences", "tokens", "entities", "officials", "facts", "errors"]
+# tables about the whole run, built from the rows above once every document is done
+CORPUS_TABLES = ["entity_index"]
 
 DESCRIPTIONS = {
     "documents": "one row per input document (article of a page, or record), processed or failed",
@@ -55,4 +62,7 @@ DESCRIPTIONS = {
     "officials": "people with stated posts (titles as written, organisations parsed from them)",
     "facts": "numeric facts: value, unit, kind, bound, subject, entity, time, place",
     "errors": "every problem met, with the file and stage",
+    "entity_index": "one row per distinct entity of the run (label, canonical name, division code), with its "
+                    "number of mentions and documents and the first and last document date; "
+                    "`entities.entity_key` links each mention to it",
 }

@@ -102,9 +102,8 @@ def test_sample_page_run_writes_all_tables(tmp_path):
 # --------------------------------------------------------------------------- record dates (input.date_column)
 
 import datetime as dt  # noqa: E402
-import pickle  # noqa: E402
 
-from pipeline.readers import DatedText, RawRecord, parse_date  # noqa: E402
+from pipeline.readers import parse_date  # noqa: E402
 
 
 @pytest.mark.parametrize("value, date", [
@@ -119,11 +118,12 @@ def test_parse_date_values(value, date):
     assert parse_date(value) == date
 
 
-def test_a_record_date_travels_with_its_text_through_pickling():
-    rec = RawRecord("a.jsonl", "line 1", "正文。", date=dt.date(2020, 1, 26))
-    assert isinstance(rec.text, DatedText) and rec.text == "正文。"
-    back = pickle.loads(pickle.dumps(rec))
-    assert back.text.date == dt.date(2020, 1, 26) and back.date == dt.date(2020, 1, 26)
+def test_a_record_date_is_the_document_date_with_or_without_layout(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"text": UNDATED, "day": "2020-01-26"}, ensure_ascii=False), encoding="utf-8")
+    for stages in (("layout", "segment"), ("segment",)):
+        _, docs = run_dated(tmp_path, [path.name], stages=stages, date_column="day")
+        assert docs["date"].tolist() == [dt.date(2020, 1, 26)], stages
 
 
 DATED = "本报北京1月5日电 今年一季度，青岛市新增企业6835家。"

@@ -209,7 +209,7 @@ def test_killed_run_leaves_previous_output_untouched(tmp_path, write_config, sig
     assert (tmp_path / "out" / "manifest.json").read_text() == manifest
     assert _row_digest(tmp_path / "out") == before
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        ["documents", "sentences", "entities", "officials", "facts", "errors", "manifest.json"])
+        ["documents", "sentences", "entities", "officials", "facts", "errors", "entity_index", "manifest.json"])
     if sig == signal.SIGINT:
         assert not tmp_dir.exists()  # cleaned up on the way out
     # the next run clears what a killed run left and completes
