@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.entities import EntityStage  # noqa: E402
-from pipeline.evaluate import gold_files, load_gold, score_entities  # noqa: E402
-from pipeline.evaluate_ner import evaluate_spans, micro  # noqa: E402
-from pipeline import corpora  # noqa: E402
+from pipeline.evaluation.extraction import gold_files, load_gold, score_entities  # noqa: E402
+from pipeline.evaluation.ner import evaluate_spans, micro  # noqa: E402
+from pipeline.evaluation import corpora  # noqa: E402
 from pipeline.layout import LayoutSettings, split_page  # noqa: E402
 from pipeline.records import Document  # noqa: E402
 from pipeline.stage import RunContext  # noqa: E402
@@ -72,7 +72,7 @@ def dev_set(folder: Path, backend) -> tuple[list, list, list]:
 
 def score_dev(golds, docs, spans, stage: EntityStage | None) -> tuple[float, float]:
     """(coarse F1, 5-label micro F1); ``stage=None`` scores the backend's spans alone."""
-    from pipeline.scoring import PRF
+    from pipeline.evaluation.scoring import PRF
 
     coarse, fine = PRF(), PRF()
     for gold, ds, sp in zip(golds, docs, spans):

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.entities import EntityStage  # noqa: E402
-from pipeline.evaluate import load_gold, score_entities, score_officials  # noqa: E402
+from pipeline.evaluation.extraction import load_gold, score_entities, score_officials  # noqa: E402
 from pipeline.layout import LayoutSettings, split_page  # noqa: E402
 from pipeline.stage import Analysis, RunContext  # noqa: E402
 

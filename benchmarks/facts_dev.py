@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.evaluate import FactScore, load_gold, score_facts  # noqa: E402
+from pipeline.evaluation.extraction import FactScore, load_gold, score_facts  # noqa: E402
 from pipeline.facts import FactSettings, extract_facts  # noqa: E402
 from pipeline.layout import LayoutSettings, split_page  # noqa: E402
 from pipeline.records import Entity  # noqa: E402
@@ -106,7 +106,7 @@ def main() -> None:
             print(f"  FP {r['start']:5d} {r['text']!r} {r['value']} {r['unit']} {r['kind']} {r['bound']}")
         for r in score.false_negatives:
             print(f"  FN {r['start']:5d} {r['text']!r} {r['value']} {r['unit']} {r['kind']} {r['bound']}")
-        from pipeline.evaluate import nospace, subject_matches
+        from pipeline.evaluation.extraction import nospace, subject_matches
         for g, pr in score.matched:
             bad = []
             if not subject_matches(g.get("subject"), pr.get("subject")):

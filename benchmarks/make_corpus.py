@@ -6,7 +6,7 @@ The corpus is made of
 
 * copies of the sample page ``data/raw/000_5072bf7ae566881d.txt`` (about 1 file in 8), and
 * synthetic pages: sentences of the public corpora (MSRA train/test, PD1998
-  dev/test, CLUENER dev/train, read with :mod:`pipeline.corpora`) glued into
+  dev/test, CLUENER dev/train, read with :mod:`pipeline.evaluation.corpora`) glued into
   paragraphs, under ``#`` headings, ``□本报记者 …`` bylines (names taken from
   the corpora's gold PERSON spans) and occasional ``本报4月28日讯`` datelines, so
   that the layout stage takes its newspaper path as on real pages.
@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.corpora import load  # noqa: E402
+from pipeline.evaluation.corpora import load  # noqa: E402
 
 SAMPLE = ROOT / "data" / "raw" / "000_5072bf7ae566881d.txt"
 DATASETS = ROOT.parent / "shared" / "datasets"

@@ -114,7 +114,7 @@ def eval_(
     from rich.console import Console
     from rich.table import Table
 
-    from .evaluate import GoldError, compare_baseline, evaluate
+    from .evaluation.extraction import GoldError, compare_baseline, evaluate
 
     cfg = _load(config, set_)
     try:
@@ -161,7 +161,7 @@ def eval_ner(
     json_file: Optional[Path] = typer.Option(None, "--json", help="Write the numbers as JSON."),
 ):
     """Score NER backends on a public annotated corpus: strict span P/R/F1 per type, and chars/s."""
-    from .evaluate_ner import DATASETS, evaluate_ner, evaluate_pipeline, format_report
+    from .evaluation.ner import DATASETS, evaluate_ner, evaluate_pipeline, format_report
 
     if not path.exists():
         _die(f"{path}: no such file", 2)
@@ -189,7 +189,7 @@ def eval_seg(
 ):
     """Word precision, recall, F1 and chars/s of segmenters on a gold segmentation file
     (SIGHAN format: words separated by spaces, one sentence per line)."""
-    from .segeval import evaluate_segmenter, format_table
+    from .evaluation.segmentation import evaluate_segmenter, format_table
 
     if not gold_file.exists():
         _die(f"{gold_file}: no such file", 2)

@@ -270,7 +270,7 @@ def test_offsets_always_slice_doc_text(parts):
 def test_sample_page_smoke():
     from pathlib import Path
 
-    from pipeline.evaluate import load_gold, score_entities, score_officials
+    from pipeline.evaluation.extraction import load_gold, score_entities, score_officials
     from pipeline.layout import LayoutSettings, split_page
 
     gold_path = Path(__file__).resolve().parent.parent / "data" / "gold" / "000_5072bf7ae566881d.gold.json"

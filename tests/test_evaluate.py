@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from pipeline.evaluate import (GoldError, compare_baseline, load_gold, score_entities, score_facts,
+from pipeline.evaluation.extraction import (GoldError, compare_baseline, load_gold, score_entities, score_facts,
                                score_officials)
 
 from conftest import GOLD_DIR, REPO

@@ -5,9 +5,10 @@ import json
 
 import pytest
 
-from pipeline import corpora, registry
+from pipeline import registry
+from pipeline.evaluation import corpora
 from pipeline.backends.lac import align_words, trim_span
-from pipeline.evaluate_ner import (NerReport, evaluate_ner, evaluate_spans, format_report,
+from pipeline.evaluation.ner import (NerReport, evaluate_ner, evaluate_spans, format_report,
                                    micro, score_spans)
 
 
@@ -169,7 +170,7 @@ def test_literature_reader_keeps_names_only(tmp_path):
 def test_evaluate_pipeline_scores_backend_alone_and_whole_stage(tmp_path, fake_backend):
     """One pass gives the backend's own spans and the entity stage's merge of them with the
     rules; ablation settings reach the stage."""
-    from pipeline.evaluate_ner import evaluate_pipeline
+    from pipeline.evaluation.ner import evaluate_pipeline
 
     s1 = "国家发展和改革委员会召开会议"
     path = tmp_path / "test.bio"

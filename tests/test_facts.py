@@ -335,14 +335,14 @@ def test_decision_facts(text, mention, value, value_high, unit, kind, bound):
     assert f.value_high == (pytest.approx(value_high) if value_high is not None else None)
 
 
-# ---------------------------------------------------------------- scoring of ranges (pipeline.evaluate)
+# ---------------------------------------------------------------- scoring of ranges (pipeline.evaluation.extraction)
 
 def _fact_row(s, e, value, unit, kind, bound, **kw):
     return {"start": s, "end": e, "text": "x", "value": value, "unit": unit, "kind": kind, "bound": bound, **kw}
 
 
 def test_ranges_are_scored_on_value_high_too():
-    from pipeline.evaluate import fact_matches, score_facts
+    from pipeline.evaluation.extraction import fact_matches, score_facts
 
     gold = [_fact_row(0, 5, 4, "%", "percent", "range", value_high=5),
             _fact_row(10, 23, -5, "摄氏度", "other", "range", value_high=-3)]

@@ -28,7 +28,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from pipeline import corpora
+from pipeline.evaluation import corpora
 
 NER_LABELS = ("PERSON", "PLACE", "ORG")
 ORG_TYPES = ("COMPANY", "GOV", "ORG")
@@ -861,11 +861,11 @@ def _tidy_meta(path: Path, sub: str) -> None:
 def evaluate_backend_on(backend, dataset: str, path: str | Path, batch: int = 256,
                         limit: int = 0) -> dict[str, Any]:
     """Strict span P/R/F1 of ``backend.tag`` on a corpus, scored as ``extract eval-ner``
-    scores it (:func:`pipeline.evaluate_ner.evaluate_tagger`), in the form ``scores.json``
+    scores it (:func:`pipeline.evaluation.ner.evaluate_tagger`), in the form ``scores.json``
     keeps: for corpora with a coarse ORG (MSRA, PD1998, ...) COMPANY/GOV/ORG predictions
     all count as ORG; CLUENER's five types are scored as they are, plus ``org_any``
     (organisation spans regardless of type)."""
-    from pipeline.evaluate_ner import evaluate_tagger
+    from pipeline.evaluation.ner import evaluate_tagger
 
     report = evaluate_tagger(dataset, path, backend, limit=limit or None, batch_size=batch)
     out = {"dataset": dataset, "sentences": report.sentences, "chars": report.characters,

@@ -10,7 +10,7 @@ by ``segmenter: pkuseg`` is trained with spacy-pkuseg's own CRF trainer
   non-empty lines are training, the last ``heldout_fraction`` are held out (a
   contiguous tail, so held-out sentences come from articles the model never saw).
   The held-out part is written exactly as in the original (two spaces, CRLF) so
-  that :func:`pipeline.segeval.evaluate_segmenter` can score against it.
+  that :func:`pipeline.evaluation.segmentation.evaluate_segmenter` can score against it.
 * :func:`build_training_file` writes the pkuseg training format (one sentence
   per line, words separated by ONE space) from gold parts, and can append a word
   list, one word per line.  Word-list lines are how a lexicon reaches the

@@ -395,7 +395,7 @@ def evaluate(config, gold_dir: str | Path, output: str | Path | None = None, pro
     """Run ``config`` on the gold files' sources (or score ``output``) and score it."""
     import tempfile
 
-    from .runner import run
+    from ..runner import run
 
     golds = [load_gold(p) for p in gold_files(gold_dir)]
     if output is not None:

@@ -9,7 +9,7 @@ word's span (the bakeoff ``score`` script's definition).
 Typical use (the CLI ``extract eval-seg --segmenter NAME GOLD_FILE`` maps onto
 :func:`evaluate_segmenter`)::
 
-    from pipeline.segeval import evaluate_segmenter, format_table
+    from pipeline.evaluation.segmentation import evaluate_segmenter, format_table
     rows = [evaluate_segmenter(n, "pku_heldout_gold.utf8") for n in ("jieba", "pkuseg", "char")]
     print(format_table(rows))
 """
@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from pipeline.scoring import PRF
+from pipeline.evaluation.scoring import PRF
 
-RESOURCES = Path(__file__).resolve().parent / "resources"
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 DEFAULT_PKUSEG_MODEL = RESOURCES / "models" / "pkuseg-zh"
 DOMAIN_DICT = RESOURCES / "dicts" / "domain.txt"
 SEGMENTERS = ("jieba", "pkuseg", "char")
@@ -57,7 +57,7 @@ def word_spans(words: Iterable[str]) -> set[tuple[int, int]]:
 
 
 def score_words(gold_sents: Sequence[Sequence[str]], pred_sents: Sequence[Sequence[str]]) -> PRF:
-    """Word-level P/R/F1 (a :class:`~pipeline.scoring.PRF`) by span comparison.
+    """Word-level P/R/F1 (a :class:`~pipeline.evaluation.scoring.PRF`) by span comparison.
 
     Sentences are paired by position; each pair must cover the same characters
     (whitespace inside a sentence is ignored), otherwise ``ValueError``.

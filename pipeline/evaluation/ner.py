@@ -9,11 +9,11 @@ Scoring
   span.  Partial overlaps are a false positive plus a false negative.
   Predictions and gold spans are sets per sentence: a duplicate prediction is
   counted once.
-* Corpus labels are mapped with :data:`pipeline.corpora.LABEL_MAPS`
+* Corpus labels are mapped with :data:`pipeline.evaluation.corpora.LABEL_MAPS`
   (MSRA/PD1998 PER->PERSON, LOC->PLACE, ORG->ORG; CLUENER name->PERSON,
   address->PLACE, company->COMPANY, government->GOV, organization->ORG; other
   CLUENER types are not gold spans, so predictions on them are false positives).
-* Coarse corpora (MSRA, PD1998, Weibo, Resume: :data:`pipeline.corpora.COARSE_ORG`)
+* Coarse corpora (MSRA, PD1998, Weibo, Resume: :data:`pipeline.evaluation.corpora.COARSE_ORG`)
   only know "ORG": a COMPANY, GOV or ORG prediction all match it.  Their table
   has PERSON, PLACE, ORG.
 * CLUENER gets two views.  ``per_type``/``micro`` is the fine view (COMPANY,
@@ -59,9 +59,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from pipeline import corpora, registry
+from pipeline import registry
 from pipeline.backends.base import Span
-from pipeline.scoring import PRF
+from pipeline.evaluation import corpora
+from pipeline.evaluation.scoring import PRF
 
 ORG_TYPES = frozenset({"COMPANY", "GOV", "ORG"})
 FINE_TYPES = ("COMPANY", "GOV", "ORG", "PERSON", "PLACE")
