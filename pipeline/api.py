@@ -211,7 +211,7 @@ class Result:
 
     def _repr_html_(self) -> str:
         """Jupyter display: the text with entities and facts highlighted, as on the review page."""
-        from .report import render_snippet
+        from .highlight import render_snippet
 
         return render_snippet(self.text, [_plain(e) for e in self.entities], [_plain(f) for f in self.facts])
 
