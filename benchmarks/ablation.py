@@ -39,10 +39,16 @@ from pipeline.stage import RunContext  # noqa: E402
 # rule family -> the entities settings that switch it off
 FAMILIES: dict[str, dict] = {
     "suffix organisations": {"suffix_organisations": False},
-    "gazetteers": {"gazetteers_builtin": False},
+    "built-in gazetteers": {"gazetteers_builtin": False},
+    "addresses and place runs": {"addresses": False},
     "person cues": {"person_cues": False},
+    "names after titles": {"title_names": False},
+    "enumerations": {"enumerations": False},
     "propagation": {"propagate_names": False},
-    "filters on model spans": {"model_span_filters": False},
+    "filters on model spans (all)": {"model_span_filters": False},
+    "model filter: surname check": {"model_surname_check": False},
+    "model filter: common words": {"model_common_words": True},  # off by default: this row switches it on
+    "model filter: generic heads": {"model_generic_heads": False},
     "short-name linking": {"link_short_names": False},
 }
 
@@ -126,7 +132,9 @@ def main() -> None:
     from pipeline import registry
 
     backend = registry.get("ner_backends", a.backend)()
-    variants = {"full stage": {}, **{f"without {k}": v for k, v in FAMILIES.items() if _known(v)}}
+    defaults = EntityStage.Settings()
+    variants = {"full stage": {}, **{(f"with {k}" if all(getattr(defaults, n) is False for n in v) else f"without {k}"): v
+                                     for k, v in FAMILIES.items() if _known(v)}}
     missing = [k for k, v in FAMILIES.items() if not _known(v)]
     if missing:
         print(f"no setting switches off: {', '.join(missing)} (not in EntityStage.Settings)", file=sys.stderr)
@@ -155,7 +163,7 @@ def main() -> None:
         for col in columns:
             v = row[col]
             cell = f"{v:.3f}"
-            if name.startswith("without"):
+            if name.startswith(("without", "with ")):
                 cell += f" ({v - full[col]:+.3f})"
             cells.append(f"**{cell}**" if name == "full stage" else cell)
         lines.append(f"| {name} | " + " | ".join(cells) + " |")

@@ -669,6 +669,10 @@ def _overlaps(a: Cand, b: Cand) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+# an alias given right after a name: （简称“X”）, （以下简称X）
+_ALIAS = re.compile(r"[（(]\s*(?:以下)?(?:简称|下称)\s*[：:]?\s*[“\"「]?([^”\"」）)，,、\s]{2,12})[”\"」]?\s*[）)]")
+
+
 def resolve(cands: list[Cand]) -> list[Cand]:
     """Longest span wins, ties by tier; no overlaps.  Byline spans always stay."""
     keep: list[Cand] = [c for c in cands if c.tier >= 6]
@@ -925,6 +929,18 @@ class EntityStage:
             if c.label != "COMPANY":
                 continue
             full = nospace(text[c.start:c.end])
+            # an alias the text gives (…集团（简称“融创华中”）) is a short form first of all; where it
+            # starts before the name found, the name starts there too (融创 + 华中区域集团)
+            alias = _ALIAS.match(text, c.end)
+            if alias:
+                sh = alias.group(1)
+                for j in range(1, min(len(sh), 6)):
+                    if text[c.start - j:c.start] == sh[:j] and full.startswith(sh[j:j + 2]):
+                        out.append(Cand(c.start - j, c.end, "COMPANY", c.method, max(c.tier, 3)))
+                        full = nospace(text[c.start - j:c.end])
+                        break
+                if sh != full and sh not in r.not_entities:
+                    forms[sh] = full
             core = legal.sub("", full)
             if core == full:
                 continue

@@ -376,3 +376,15 @@ def test_two_character_list_names_do_not_split_words():
     found = ents("其中兴业银行的客服说，这是最美的一段路。")
     assert ("中兴", "COMPANY") not in found and ("美的", "COMPANY") not in found
     assert ("美的", "COMPANY") in ents("美的集团和海尔都参加了。") or ("美的集团", "COMPANY") in ents("美的集团和海尔都参加了。")
+
+
+def test_an_alias_given_in_the_text_is_a_short_name_and_extends_the_name():
+    """…集团（简称“X”）: X is linked wherever it recurs, whole (never split into two names),
+    and a name found starting inside the alias starts where the alias does."""
+    from pipeline.entities import extract_entities
+
+    text = "去年，星河华东区域集团（简称“星河华东”）发布报告。星河华东还与多家机构合作。"
+    ents, _ = extract_entities(text, backend="none")
+    got = [(e.text, e.label, e.canonical) for e in ents if e.label == "COMPANY"]
+    assert got == [("星河华东区域集团", "COMPANY", "星河华东区域集团"),
+                   ("星河华东", "COMPANY", "星河华东区域集团"), ("星河华东", "COMPANY", "星河华东区域集团")]
