@@ -30,10 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.entities import EntityStage  # noqa: E402
 from pipeline.evaluation.extraction import gold_files, load_gold, score_entities  # noqa: E402
-from pipeline.evaluation.ner import evaluate_spans, micro  # noqa: E402
-from pipeline.evaluation import corpora  # noqa: E402
+from pipeline.evaluation.ner import evaluate_spans, load_sentences, micro, stage_spans  # noqa: E402
 from pipeline.layout import LayoutSettings, split_page  # noqa: E402
-from pipeline.records import Document  # noqa: E402
 from pipeline.stage import RunContext  # noqa: E402
 
 # rule family -> the entities settings that switch it off
@@ -96,11 +94,7 @@ def score_dev(golds, docs, spans, stage: EntityStage | None) -> tuple[float, flo
 
 
 def public_set(dataset: str, path: Path, backend, limit: int | None):
-    sents = []
-    for i, s in enumerate(corpora.load_mapped(dataset, path)):
-        if limit is not None and i >= limit:
-            break
-        sents.append(s)
+    sents = load_sentences(dataset, path, limit)
     texts = [s.text for s in sents]
     spans = []
     for i in range(0, len(texts), 64):
@@ -109,13 +103,8 @@ def public_set(dataset: str, path: Path, backend, limit: int | None):
 
 
 def score_public(dataset: str, sents, spans, stage: EntityStage | None) -> float:
-    preds = []
-    for i, (s, sp) in enumerate(zip(sents, spans)):
-        if stage is None:
-            preds.append(list(sp))
-        else:
-            ents = stage.extract(Document(doc_id=str(i), source=dataset, text=s.text), sp)[0]
-            preds.append([(e.start, e.end, e.label) for e in ents])
+    preds = [list(sp) for sp in spans] if stage is None else \
+        stage_spans(stage, [s.text for s in sents], spans, source=dataset)
     _, coarse = evaluate_spans(dataset, [s.spans for s in sents], preds)
     return micro(coarse).f1
 

@@ -189,7 +189,8 @@ def evaluate_ner(dataset: str, path: str | Path, backend: str = "spacy",
     return evaluate_tagger(dataset, path, impl, options=options, limit=limit, batch_size=batch_size)
 
 
-def _sentences(dataset: str, path: str | Path, limit: int | None) -> list[corpora.AnnotatedSentence]:
+def load_sentences(dataset: str, path: str | Path, limit: int | None = None) -> list[corpora.AnnotatedSentence]:
+    """The first ``limit`` (all by default) sentences of a corpus, labels mapped to ours."""
     if dataset not in corpora.LABEL_MAPS:
         raise ValueError(f"unknown dataset {dataset!r}; expected one of: {', '.join(DATASETS)}")
     sents = []
@@ -217,7 +218,7 @@ def evaluate_tagger(dataset: str, path: str | Path, tagger, *, options: dict | N
     """:func:`evaluate_ner` for a tagger object already built (anything with ``tag(texts)``;
     its ``name`` names it in the report)."""
     name = getattr(tagger, "name", type(tagger).__name__)
-    sents = _sentences(dataset, path, limit)
+    sents = load_sentences(dataset, path, limit)
     texts = [s.text for s in sents]
     preds: list[list[Span]] = []
     seconds = 0.0
@@ -234,6 +235,18 @@ def evaluate_tagger(dataset: str, path: str | Path, tagger, *, options: dict | N
                    {**(options or {}), "batch_size": step, **({"limit": limit} if limit is not None else {})})
 
 
+def stage_spans(stage, texts: list[str], spans: list[list[Span]], *, source: str = "",
+                first: int = 0) -> list[list[Span]]:
+    """The entity stage's spans for each text (one document each), given the backend's ``spans``."""
+    from pipeline.records import Document
+
+    out = []
+    for j, (text, sp) in enumerate(zip(texts, spans)):
+        ents, _ = stage.extract(Document(doc_id=str(first + j), source=source, text=text), sp)
+        out.append([(e.start, e.end, e.label) for e in ents])
+    return out
+
+
 def evaluate_pipeline(dataset: str, path: str | Path, backend: str = "spacy", *,
                       settings: dict | None = None, limit: int | None = None,
                       batch_size: int = 64) -> tuple[NerReport, NerReport]:
@@ -246,13 +259,12 @@ def evaluate_pipeline(dataset: str, path: str | Path, backend: str = "spacy", *,
     ablations.  The pipeline's time includes the backend's.
     """
     from pipeline.entities import EntityStage
-    from pipeline.records import Document
     from pipeline.stage import RunContext
 
     settings = dict(settings or {})
     stage = EntityStage(EntityStage.Settings(backend=backend, officials=False, **settings), RunContext())
     use_model = stage.settings.use_model and backend != "none"
-    sents = _sentences(dataset, path, limit)
+    sents = load_sentences(dataset, path, limit)
     texts = [s.text for s in sents]
     alone: list[list[Span]] = []
     merged: list[list[Span]] = []
@@ -263,10 +275,8 @@ def evaluate_pipeline(dataset: str, path: str | Path, backend: str = "spacy", *,
         t0 = time.perf_counter()
         spans = stage.backend.tag(chunk) if use_model else [[] for _ in chunk]
         t1 = time.perf_counter()
-        for j, (text, sp) in enumerate(zip(chunk, spans)):
-            ents, _ = stage.extract(Document(doc_id=str(i + j), source=dataset, text=text), sp)
-            merged.append([(e.start, e.end, e.label) for e in ents])
-            alone.append(list(sp))
+        merged += stage_spans(stage, chunk, spans, source=dataset, first=i)
+        alone += [list(sp) for sp in spans]
         t_backend += t1 - t0
         t_rules += time.perf_counter() - t1
     options = {"batch_size": step, **({"limit": limit} if limit is not None else {})}
