@@ -498,7 +498,7 @@ def _versions() -> dict[str, str]:
 
 def _models(config: ConfigBase) -> dict[str, Any]:
     """The model files the configured stages load, with name/version from their meta.json."""
-    from .evaluation.segmentation import DEFAULT_PKUSEG_MODEL, RESOURCES
+    from .segmenters import DEFAULT_PKUSEG_MODEL, RESOURCES
 
     out: dict[str, Any] = {}
     ent = getattr(config, "entities", None)

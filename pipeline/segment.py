@@ -17,7 +17,7 @@ from .records import Sentence, Token
 from .sentences import split_sentences
 from .stage import Analysis, ExistingPath, RunContext
 
-from .evaluation.segmentation import DEFAULT_PKUSEG_MODEL as PKUSEG_MODEL, DOMAIN_DICT
+from .segmenters import DEFAULT_PKUSEG_MODEL as PKUSEG_MODEL, DOMAIN_DICT
 
 
 class SegmentSettings(BaseModel):
@@ -38,12 +38,12 @@ class SegmentSettings(BaseModel):
 
 
 class _SpacySegmenter:
-    """spaCy's Chinese tokenizer with one of its segmenters (built by :func:`evaluation.segmentation.make_spacy_zh`)."""
+    """spaCy's Chinese tokenizer with one of its segmenters (built by :func:`segmenters.make_spacy_zh`)."""
 
     name = "base"
 
     def __init__(self, dicts: list[Path], settings: SegmentSettings):
-        from .evaluation.segmentation import make_spacy_zh
+        from .segmenters import make_spacy_zh
 
         model = settings.pkuseg_model if self.name == "pkuseg" else None
         if self.name == "pkuseg" and not Path(model or PKUSEG_MODEL).exists():

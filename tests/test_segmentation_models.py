@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.evaluation import segmentation
-from pipeline.evaluation.segmentation import (DEFAULT_PKUSEG_MODEL, DOMAIN_DICT, evaluate_segmenter, format_table,
-                              load_user_dict, read_gold, score_words, write_pkuseg_user_dict)
+from pipeline import segmenters
+from pipeline.evaluation.segmentation import evaluate_segmenter, format_table, read_gold, score_words
+from pipeline.segmenters import DEFAULT_PKUSEG_MODEL, DOMAIN_DICT, load_user_dict, write_pkuseg_user_dict
 
 SENTENCE = "我们在北京参加了一个重要的会议。"
 DOMAIN_SENTENCE = "青岛推动专精特新中小企业融链固链建链，链主企业开放应用场景，培育新质生产力。"
@@ -14,12 +14,12 @@ DOMAIN_WORDS = ["专精特新", "融链固链建链", "链主企业", "新质生
 
 @pytest.fixture(scope="module")
 def pkuseg_dict():
-    return segmentation.load_pkuseg(user_dicts=[DOMAIN_DICT])
+    return segmenters.load_pkuseg(user_dicts=[DOMAIN_DICT])
 
 
 @pytest.fixture(scope="module")
 def jieba_dict():
-    return segmentation.load_jieba(user_dicts=[DOMAIN_DICT])
+    return segmenters.load_jieba(user_dicts=[DOMAIN_DICT])
 
 
 # ---------------------------------------------------------------- shipped model
@@ -41,7 +41,7 @@ def test_pkuseg_model_loads_and_segments():
 
 
 def test_spacy_tokenizer_uses_shipped_model():
-    nlp = segmentation.make_spacy_zh("pkuseg", user_dicts=[DOMAIN_DICT])
+    nlp = segmenters.make_spacy_zh("pkuseg", user_dicts=[DOMAIN_DICT])
     doc = nlp(DOMAIN_SENTENCE)
     tokens = [t.text for t in doc]
     assert "".join(tokens) == DOMAIN_SENTENCE
