@@ -1,4 +1,4 @@
-"""Officials: people given a position in the text (pipeline/officials.py).
+"""Officials: people given a position in the text (pipeline/entities/officials.py).
 
 Every sentence here is invented; backend ``none`` (rules only) unless a test passes
 model spans itself.
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.entities import EntityStage, extract_entities
-from pipeline.officials import merge_titles
+from pipeline.entities.officials import merge_titles
 from pipeline.records import Document
 from pipeline.stage import RunContext
 

@@ -1,7 +1,12 @@
 """Officials: people the text gives a position, job or rank, with each position as written.
 
-Called by :class:`pipeline.entities.Extractor` (``titled_people``) and
-``EntityStage._officials``.  Every pattern is a general pattern of Chinese news:
+:class:`OfficialFinder` is called by :class:`pipeline.entities.rules.Extractor` (``titled_people``);
+:class:`OfficialRecords` (part of ``EntityStage``) makes the records.  A name directly after a
+chain of titles (``市委常委、西海岸新区工委书记、区委书记孙永红``) gets one :class:`Official` with
+each title as written (the organisation words in front of the title word included) and
+``orgs`` parsed from each title (None where the title has no organisation).  Reporters in
+bylines get their byline role (``青岛日报/观海新闻记者``).  Honours (``“最美劳动者”``) are not
+titles.  Every pattern is a general pattern of Chinese news:
 
 ============================  ==============================================================
 pattern                       example
@@ -37,7 +42,12 @@ from typing import Iterable
 
 import yaml
 
-RULES = Path(__file__).resolve().parent / "resources" / "entities" / "rules.yaml"
+from ..records import Document, Official
+from .chars import nospace
+from .gazetteers import common_words
+from .merge import Cand
+
+RULES = Path(__file__).resolve().parent.parent / "resources" / "entities" / "rules.yaml"
 
 _SEPARATORS = "·•・‧—－-"
 # characters that end a title segment on its left
@@ -97,7 +107,7 @@ def _yaml(path: str) -> dict:
 
 
 def official_rules(res) -> OfficialRules:
-    """The officials' word lists: ``res`` (entities.Resources) plus the officials sections of rules.yaml."""
+    """The officials' word lists: ``res`` (gazetteers.Resources) plus the officials sections of rules.yaml."""
     cached = getattr(res, "_official_rules", None)
     if cached is not None:
         return cached
@@ -130,11 +140,9 @@ def official_rules(res) -> OfficialRules:
 
 
 class OfficialFinder:
-    """Finds holders of positions in one text; ``ex`` is the entities.Extractor (Chinese names)."""
+    """Finds holders of positions in one text; ``ex`` is the rules.Extractor (Chinese names)."""
 
     def __init__(self, ex):
-        from .entities import common_words
-
         self.ex = ex
         self.r = ex.r
         self.o = official_rules(ex.r)
@@ -732,4 +740,69 @@ def merge_titles(titles: list[str]) -> list[str]:
     return out
 
 
-__all__ = ["Holder", "OfficialFinder", "merge_titles", "official_rules"]
+class OfficialRecords:
+    """Part of :class:`~pipeline.entities.stage.EntityStage`: one :class:`Official` per person
+    from the holders found, the chosen PERSON spans and the bylines (uses ``res``, ``ex``)."""
+
+    def _officials(self, doc: Document, text: str, chosen: list[Cand], titled: list[tuple[int, int, int]],
+                   reporter_spans, byline_roles) -> list[Official]:
+        persons = {(c.start, c.end) for c in chosen if c.label == "PERSON"}
+        by_person: dict[str, Official] = {}
+        order: list[str] = []
+
+        def add(name_s: int, name_e: int, titles: list[str]) -> None:
+            person = nospace(text[name_s:name_e])
+            o = by_person.get(person)
+            if o is None:
+                o = Official(doc_id=doc.doc_id, source=doc.source, person=person, start=name_s, end=name_e)
+                by_person[person] = o
+                order.append(person)
+            for t in titles:
+                if t and t not in o.titles:
+                    o.titles.append(t)
+                    o.orgs.append(self.title_org(t))
+
+        for s, e, _ in reporter_spans:
+            role = None
+            for rs, re_, rt in byline_roles:
+                if rs < s:
+                    role = rt
+            add(s, e, [role] if role else [])
+
+        taken = [(c.start, c.end) for c in chosen if c.label != "PERSON"]
+        for h in titled:
+            # the name is a chosen PERSON, or at least no other entity claims its characters
+            if (h.start, h.end) not in persons and any(s < h.end and h.start < e for s, e in taken):
+                continue
+            add(h.start, h.end, h.titles)
+        out = []
+        for p in order:
+            o = by_person[p]
+            merged = merge_titles(o.titles)
+            if merged != o.titles:
+                o.titles = merged
+                o.orgs = [self.title_org(t) for t in merged]
+            if o.titles:
+                out.append(o)
+        return out
+
+    def title_chain(self, text: str, t_end: int) -> list[str]:
+        """Titles written before position ``t_end`` (where a name starts), as written
+        (:meth:`OfficialFinder.title_chain`)."""
+        return self.ex.official_finder().title_chain(text, t_end)
+
+    def title_org(self, title: str) -> str | None:
+        """The organisation part of a title (省委宣传部副部长 -> 省委宣传部), None if there is none."""
+        r = self.res
+        t = title
+        for _ in range(3):
+            word = next((w for w in r.titles if t.endswith(w) and len(w) < len(t) + 1), None)
+            if word is None:
+                break
+            t = t[: -len(word)]
+            t = re.sub(r"(?:[一二三四五六七八九十]级|常务|副|正|总|首席|高级|资深)+$", "", t)
+        t = t.strip("，、 ")
+        return t or None
+
+
+__all__ = ["Holder", "OfficialFinder", "OfficialRecords", "merge_titles", "official_rules"]

@@ -1,0 +1,362 @@
+"""The rule engine (Extractor): gazetteer matches, suffix organisations, addresses, names, enumerations."""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Iterable
+
+from .chars import is_cjk
+from .gazetteers import GazEntry, Resources, common_words
+from .merge import Cand
+
+_RANK = {"province": 0, "city": 1, "county": 2, "zone": 2, "town": 3, "other": -1}
+
+
+class Extractor:
+    """Rule engine over one text (stateless between texts)."""
+
+    def __init__(self, res: Resources):
+        self.r = res
+        self._suffix_by_first: dict[str, list[str]] = defaultdict(list)
+        for s in sorted(res.suffixes, key=len, reverse=True):
+            self._suffix_by_first[s[0]].append(s)
+        self._title_set = set(res.titles)
+        self._title_max = max((len(t) for t in res.titles), default=1)
+        # first character -> the lengths of gazetteer names starting with it, longest first
+        lens: dict[str, set[int]] = defaultdict(set)
+        for name in res.gaz:
+            if 2 <= len(name) <= res.gaz_max and (is_cjk(name[0]) or name[0].isalpha()):
+                lens[name[0]].add(len(name))
+        self._gaz_lens = {c: sorted(ls, reverse=True) for c, ls in lens.items()}
+
+    # ------------------------------------------------------------------ gazetteer
+    def gazetteer(self, text: str) -> list[Cand]:
+        r = self.r
+        out = []
+        n = len(text)
+        i = 0
+        gaz_lens = self._gaz_lens
+        while i < n:
+            lengths = gaz_lens.get(text[i])
+            if lengths is None:
+                i += 1
+                continue
+            for L in lengths:
+                if L > n - i:
+                    continue
+                e = r.gaz.get(text[i:i + L])
+                if e is not None:
+                    if not self._splits_word(text, i, i + L, e):
+                        out.append(Cand(i, i + L, e.label, e.method, 4, e))
+                    break
+            i += 1
+        return out
+
+    def _splits_word(self, text: str, s: int, e: int, entry: GazEntry) -> bool:
+        """A two-character organisation name whose first character ends a word with the one
+        before it (其中|兴业, 媲美|的) or whose last character starts one with the next (公安部|门)."""
+        if e - s != 2 or entry.label == "PLACE":
+            return False
+        cw = common_words()
+        return (s > 0 and text[s - 1:s + 1] in cw) or (e < len(text) and text[e - 1:e + 1] in cw)
+
+    # ------------------------------------------------------------------ organisations
+    def _boundary_left(self, text: str, i: int, lo: int) -> int:
+        """Leftmost start of an organisation name ending at ``i`` (its suffix start):
+        walk left over CJK characters, stop at punctuation/digits and boundary words."""
+        r = self.r
+        j = i
+        while j > lo and is_cjk(text[j - 1]):
+            if text[j - 1] in "年月日" and j >= 2 and text[j - 2].isdigit():
+                return j
+            # boundary word ending at j?
+            hit = None
+            # one-character boundaries anywhere; longer ones not right before the suffix (城乡建设局)
+            for b in (r.boundary_words if j <= i - 2 else r.boundary_chars):
+                if j - len(b) >= lo and text.startswith(b, j - len(b)):
+                    hit = b
+                    break
+            if hit is not None and not self._inside_word(text, j - len(hit), j):
+                return j
+            j -= 1
+        return j
+
+    def _inside_word(self, text: str, s: int, e: int) -> bool:
+        for w in self.r.inside_words:
+            lo = max(0, e - len(w))
+            k = text.find(w, lo, s + len(w))
+            while k != -1 and k <= s:
+                if k <= s and k + len(w) >= e:
+                    return True
+                k = text.find(w, k + 1, s + len(w))
+        return False
+
+    def _anchors(self, text: str, lo: int, hi: int, gaz_at: dict[int, Cand]) -> list[tuple[int, int]]:
+        """(start, end) of anchors inside [lo, hi)."""
+        r = self.r
+        out = []
+        for p in range(lo, hi):
+            c = gaz_at.get(p)
+            if c is not None and c.label in ("PLACE", "GOV", "ORG", "COMPANY") \
+                    and not (c.info and c.info.weak):
+                out.append((p, c.end))
+                continue
+            hit = False
+            for w in r.anchor_words:
+                if text.startswith(w, p) and p + len(w) <= hi:
+                    out.append((p, p + len(w)))
+                    hit = True
+                    break
+            if hit:
+                continue
+            ch = text[p]
+            if ch in r.level_anchors and (p == 0 or text[p - 1] not in r.level_anchor_blockers):
+                out.append((p, p + 1))
+        return out
+
+    def _is_blocked(self, text: str, i: int, suffix: str) -> bool:
+        e = i + len(suffix)
+        for b in self.r.suffix_prefix_blockers:
+            if len(b) > len(suffix) and b.endswith(suffix) and text.endswith(b, 0, e):
+                return True
+        for b in self.r.suffix_blockers:
+            if len(b) > len(suffix) and text.startswith(b, i) and b.startswith(suffix):
+                return True
+            # blockers that extend the suffix by characters before it are not used
+        return False
+
+    def _ends_with_title(self, text: str, end: int, suffix: str) -> bool:
+        for t in self.r.titles:
+            if len(t) > len(suffix) and end - len(t) >= 0 and text.startswith(t, end - len(t)):
+                return True
+        return False
+
+    def organisations(self, text: str, gaz: list[Cand]) -> list[Cand]:
+        r = self.r
+        gaz_at: dict[int, Cand] = {}
+        for c in gaz:
+            if c.start not in gaz_at or c.length > gaz_at[c.start].length:
+                gaz_at[c.start] = c
+        # all suffix occurrences (start, end, suffix)
+        occ: list[tuple[int, int, str]] = []
+        for i, ch in enumerate(text):
+            for s in self._suffix_by_first.get(ch, ()):
+                if text.startswith(s, i) and not self._is_blocked(text, i, s):
+                    occ.append((i, i + len(s), s))
+        suffix_ends = {e for _, e, _ in occ}
+        found: list[Cand] = []
+        ends: dict[int, int] = {}  # end -> start of organisations found so far
+        for i, e, suf in occ:
+            if self._ends_with_title(text, e, suf):
+                continue
+            lo = max(0, e - r.max_org_chars)
+            left = self._boundary_left(text, i, lo)
+            anchors = [a for a in self._anchors(text, left, i + 1, gaz_at) if a[0] < i]
+            start = None
+            if anchors:
+                # an anchor right after another organisation's suffix starts a new name
+                # (市南区综合行政执法大队|金门路街道中队), except for branches
+                cut = [a for a in anchors if a[0] in suffix_ends and a[0] > anchors[0][0]]
+                if cut and suf not in r.branch_suffixes:
+                    start = cut[-1][0]
+                else:
+                    start = anchors[0][0]
+                if suf in r.branch_suffixes and start in ends:
+                    start = ends[start]
+            else:
+                head = text[left:i]
+                prev = text[left - 1] if left > 0 else "\n"
+                bare_ok = (suf not in r.needs_anchor or text[i - min(len(head), 4):e] in r.bare_heads
+                           or any(text.endswith(b, 0, e) and e - len(b) >= left for b in r.bare_heads))
+                after_boundary = (prev in "，。、；：！？,;:!?“‘\n 「『" or (not is_cjk(prev) and prev not in "）)")
+                                  or any(text.endswith(w, 0, left) for w in r.boundary_words))
+                if bare_ok and 2 <= len(head) <= 4 and after_boundary:
+                    start = left
+                elif bare_ok and len(head) >= 2:
+                    # a bare head such as 宣传部 inside a longer run
+                    for b in sorted(r.bare_heads, key=len, reverse=True):
+                        if text.endswith(b, 0, e) and e - len(b) >= left:
+                            if e - len(b) == left or text[e - len(b) - 1] in "，。、；：“\n":
+                                start = e - len(b)
+                            break
+            if start is None or e - start <= len(suf):
+                continue
+            label = r.suffixes[suf]
+            found.append(Cand(start, e, label, "regex:org_suffix", 5))
+            ends.setdefault(e, start)
+            ends[e] = min(ends[e], start)
+        return found
+
+    # ------------------------------------------------------------------ places
+    _ZONE = re.compile(r"(?:经济技术开发区|高新技术产业开发区|综合保税区|经济区|开发区|高新区|经开区|保税区|保税港区|"
+                       r"自贸区|自由贸易试验区|示范区|试验区|新区|产业园区|工业园区|产业园|工业园)")
+    _VILLAGE = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:村|社区)")
+    _ROAD = re.compile(r"[\u4e00-\u9fff]{1,5}?(?:大道|大街|路|街|巷|胡同)(?:\d+号(?:院|楼)?)?"
+                       r"(?:[\u4e00-\u9fff]{2,6}(?:小区|花园|大厦|广场|公寓|家园|苑|园区|社区))?")
+
+    def addresses(self, text: str, gaz: list[Cand]) -> list[Cand]:
+        """Runs of divisions written together, extended by zones, villages, roads."""
+        r = self.r
+        places = sorted((c for c in gaz if c.label == "PLACE"), key=lambda c: (c.start, -c.length))
+        at: dict[int, Cand] = {}
+        for c in places:
+            at.setdefault(c.start, c)
+        out = []
+        used_until = -1
+        for c in places:
+            if c.start < used_until:
+                continue
+            end = c.end
+            parts = [c]
+            while end in at:
+                nxt = at[end]
+                if _RANK.get(self._level(nxt), 9) <= _RANK.get(self._level(parts[-1]), 9):
+                    break
+                parts.append(nxt)
+                end = nxt.end
+            last = parts[-1]
+            levels = [self._level(p) for p in parts]
+            ext = end
+            m = self._ZONE.match(text, ext)
+            if m and m.end() > ext and levels[-1] in ("province", "city", "county"):
+                ext = m.end()
+            else:
+                # zone names with their own head after the place (青岛董家口经济区)
+                m2 = re.compile(r"[\u4e00-\u9fff]{2,4}?" + self._ZONE.pattern).match(text, ext)
+                if m2 and levels[-1] in ("city", "county") and not any(
+                        text.startswith(s, ext) for s in r.suffixes):
+                    ext = m2.end()
+            if ext == end and levels[-1] in ("county", "town") and len(parts) >= 1:
+                m = self._VILLAGE.match(text, ext) if levels[-1] == "town" else None
+                if m:
+                    ext = m.end()
+                else:
+                    m = self._ROAD.match(text, ext)
+                    if m and (m.group().find("号") > 0 or len(parts) >= 1) and levels[-1] in ("county", "town"):
+                        # only when something after the road makes it an address, or a district precedes
+                        ext = m.end()
+            if ext > c.end and len(parts) + (ext > end) >= 2:
+                out.append(Cand(c.start, ext, "PLACE", "regex:address", 5))
+                used_until = ext
+        # zone names without a place in front (董家口经济区)
+        for m in self._ZONE.finditer(text):
+            s = m.start()
+            head_lo = s
+            while head_lo > 0 and s - head_lo < 4 and is_cjk(text[head_lo - 1]):
+                head_lo -= 1
+            if s - head_lo < 2:
+                continue
+            chosen = None
+            for k in range(head_lo, s - 1):
+                # a head that starts right after a boundary word / punctuation / place
+                if k == 0 or not is_cjk(text[k - 1]) or any(text.endswith(b, 0, k) for b in r.boundary_words) \
+                        or any(p.end == k for p in places):
+                    chosen = k
+                    break
+            if chosen is None:
+                chosen = max(head_lo, s - 3)
+            head = text[chosen:s]
+            if any(ch in "的了是在和与" for ch in head) or head in r.not_entities:
+                continue
+            out.append(Cand(chosen, m.end(), "PLACE", "regex:address", 5))
+        return out
+
+    def _level(self, c: Cand) -> str:
+        e = c.info
+        if not isinstance(e, GazEntry) or not e.divisions:
+            return "zone" if e is not None and e.parent else "other"
+        return min((self.r.divisions[i].level for i in e.divisions),
+                   key=lambda lv: ["town", "county", "city", "province"].index(lv))
+
+    # ------------------------------------------------------------------ people
+    def _name_at(self, text: str, p: int, need_follower: bool = True) -> int | None:
+        """End of a person name starting at ``p`` (surname + 1-2 characters), or None."""
+        e = self._name_at_raw(text, p, need_follower)
+        if e is not None and text[p:e] in common_words():
+            return None
+        return e
+
+    def _name_at_raw(self, text: str, p: int, need_follower: bool = True) -> int | None:
+        r = self.r
+        if p >= len(text):
+            return None
+        sl = 2 if text[p:p + 2] in r.compound_surnames else (1 if text[p] in r.surnames else 0)
+        if not sl:
+            return None
+        for glen in (2, 1):
+            e = p + sl + glen
+            if e > len(text) or not all(is_cjk(ch) for ch in text[p + sl:e]):
+                continue
+            given = text[p + sl:e]
+            if any(ch in r.name_followers or ch in r.given_name_stop for ch in given):
+                continue
+            nxt = text[e] if e < len(text) else "\n"
+            if not need_follower or nxt in r.name_followers or not is_cjk(nxt):
+                return e
+        return None
+
+    def titled_people(self, text: str, model_spans: Iterable[tuple[int, int, str]] = ()) -> list:
+        """People given a position (:class:`pipeline.entities.officials.Holder`: name span + titles as written);
+        iterating a holder gives ``(titles, name_start, name_end)``."""
+        return self.official_finder().find(text, model_spans)
+
+    def official_finder(self):
+        from .officials import OfficialFinder
+
+        finder = getattr(self, "_official_finder", None)
+        if finder is None:
+            finder = self._official_finder = OfficialFinder(self)
+        return finder
+
+    def cued_people(self, text: str) -> list[tuple[int, int]]:
+        r = self.r
+        out = []
+        for cue in r.person_cues_after:
+            k = text.find(cue)
+            while k != -1:
+                for L in (3, 2, 4):
+                    s = k - L
+                    if s < 0:
+                        continue
+                    prev = text[s - 1] if s > 0 else "\n"
+                    if is_cjk(prev) and not any(text.endswith(t, 0, s) for t in r.titles):
+                        continue
+                    e = self._name_at(text, s, need_follower=False)
+                    if e == k:
+                        out.append((s, e))
+                        break
+                k = text.find(cue, k + 1)
+        return out
+
+    # ------------------------------------------------------------------ enumerations
+    _ENUM = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)*[\u4e00-\u9fffA-Za-z]{2,8})等"
+                       r"[\u4e00-\u9fff\d余多家个]{0,10}?(?:企业|公司|厂商|品牌|集团)")
+    _GENERIC = ("企业", "产业", "行业", "领域", "技术", "公司", "机构", "部门", "单位", "项目", "产品", "服务")
+
+    def enumerations(self, text: str) -> list[Cand]:
+        out = []
+        for m in self._ENUM.finditer(text):
+            items = []
+            pos = m.start(1)
+            for part in m.group(1).split("、"):
+                items.append((pos, pos + len(part)))
+                pos += len(part) + 1
+            # the first item may run into the words before it: cut it to a known name at
+            # its end, else (in a list) to the length of the shortest other item
+            s0, e0 = items[0]
+            prev = text[s0 - 1] if s0 > 0 else "\n"
+            known = next((L for L in range(e0 - s0, 1, -1) if text[e0 - L:e0] in self.r.gaz), None)
+            if known:
+                items[0] = (e0 - known, e0)
+            elif len(items) > 1:
+                if e0 - s0 > max(e - s for s, e in items[1:]) or is_cjk(prev):
+                    ref = min(e - s for s, e in items[1:])
+                    items[0] = (e0 - ref, e0) if e0 - s0 > ref else items[0]
+            elif is_cjk(prev) or e0 - s0 > 4:
+                items = []
+            for s, e in items:
+                t = text[s:e]
+                if any(g in t for g in self._GENERIC) or t in self.r.not_entities:
+                    continue
+                out.append(Cand(s, e, "COMPANY", "rule:enumeration", 3))
+        return out
