@@ -158,19 +158,25 @@ def eval_ner(
     pipeline: bool = typer.Option(False, "--pipeline", help="Also score the whole entity stage (rules, gazetteers, "
                                   "merge) with each backend, beside the backend alone."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N sentences."),
+    conventions: str = typer.Option("corpus", "--conventions",
+                                    help="corpus: the corpus's gold as it is; guidelines: without the spans our "
+                                         "guidelines call never entities (one-character abbreviations, 中华 ...), "
+                                         "removed from gold and predictions alike."),
     json_file: Optional[Path] = typer.Option(None, "--json", help="Write the numbers as JSON."),
 ):
     """Score NER backends on a public annotated corpus: strict span P/R/F1 per type, and chars/s."""
-    from .evaluation.ner import DATASETS, evaluate_ner, evaluate_pipeline, format_report
+    from .evaluation.ner import CONVENTIONS, DATASETS, evaluate_ner, evaluate_pipeline, format_report
 
     if not path.exists():
         _die(f"{path}: no such file", 2)
     if dataset not in DATASETS:
         _die(f"unknown dataset {dataset!r}; expected one of: {', '.join(DATASETS)}", 2)
+    if conventions not in CONVENTIONS:
+        _die(f"--conventions: unknown {conventions!r}; expected one of: {', '.join(CONVENTIONS)}", 2)
     results = {}
     for name in backend:
-        reports = evaluate_pipeline(dataset, path, backend=name, limit=limit) if pipeline \
-            else (evaluate_ner(dataset, path, backend=name, limit=limit),)
+        reports = evaluate_pipeline(dataset, path, backend=name, limit=limit, conventions=conventions) if pipeline \
+            else (evaluate_ner(dataset, path, backend=name, limit=limit, conventions=conventions),)
         for key, report in zip((name, f"pipeline:{name}"), reports):
             typer.echo(format_report(report))
             results[key] = report.to_dict()

@@ -8,7 +8,7 @@ import pytest
 from pipeline import registry
 from pipeline.evaluation import corpora
 from pipeline.backends.lac import align_words, trim_span
-from pipeline.evaluation.ner import (NerReport, evaluate_ner, evaluate_spans, format_report,
+from pipeline.evaluation.ner import (NerReport, evaluate_ner, evaluate_spans, format_report, guideline_view,
                                    micro, score_spans)
 
 
@@ -254,3 +254,20 @@ def test_jieba_user_dict_is_private(tmp_path):
     text = "张小凡加入青云门"
     assert (5, 8, "ORG") in JiebaPosBackend(user_dicts=[str(d)]).tag([text])[0]
     assert (5, 8, "ORG") not in JiebaPosBackend().tag([text])[0]
+
+
+def test_guideline_conventions_drop_the_same_spans_on_both_sides(tmp_path, fake_backend):
+    # MSRA tags the one-character abbreviations of 中美 and 中华; the guidelines never do
+    s = "中美两国支持中华文化和王小明"
+    tags = ["B-LOC", "B-LOC"] + ["O"] * 4 + ["B-LOC", "I-LOC"] + ["O"] * 3 + ["B-PER", "I-PER", "I-PER"]
+    path = tmp_path / "test.bio"
+    path.write_text(_bio(s, tags), encoding="utf-8")
+    fake_backend[s] = [(0, 1, "PLACE"), (11, 14, "PERSON"), (6, 8, "PLACE")]
+    corpus = evaluate_ner("msra", path, backend="fake")
+    assert (corpus.micro.tp, corpus.micro.fp, corpus.micro.fn) == (3, 0, 1)
+    aligned = evaluate_ner("msra", path, backend="fake", conventions="guidelines")
+    assert (aligned.micro.tp, aligned.micro.fp, aligned.micro.fn) == (1, 0, 0)
+    assert aligned.to_dict()["options"]["conventions"] == "guidelines"
+    assert guideline_view(s, [(0, 1, "PLACE"), (0, 2, "PLACE"), (6, 8, "PLACE")]) == [(0, 2, "PLACE")]
+    with pytest.raises(ValueError, match="conventions"):
+        evaluate_ner("msra", path, backend="fake", conventions="mine")
