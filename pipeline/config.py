@@ -104,9 +104,15 @@ class ConfigBase(BaseModel):
     @field_validator("stages")
     @classmethod
     def _known_stages(cls, value: list[str]) -> list[str]:
-        for name in value:
+        for i, name in enumerate(value):
             if name not in registry.REGISTRIES["stages"]:
                 raise ValueError(f"unknown stage {name!r}; expected one of: {', '.join(registry.names('stages'))}")
+            if name in value[:i]:
+                raise ValueError(f"{name!r} is listed twice")
+        for i, name in enumerate(value):
+            for before in getattr(registry.get("stages", name), "after", ()):
+                if before in value[i + 1:]:
+                    raise ValueError(f"{before!r} must come before {name!r}, which works on its results")
         return value
 
     # set by load_config

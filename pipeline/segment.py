@@ -11,13 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from .records import Sentence, Token
 from .sentences import split_sentences
 from .stage import Analysis, ExistingPath, RunContext
 
-from .segmenters import DEFAULT_PKUSEG_MODEL as PKUSEG_MODEL, DOMAIN_DICT
+from .segmenters import DEFAULT_PKUSEG_MODEL as PKUSEG_MODEL, DOMAIN_DICT, load_user_dict
 
 
 class SegmentSettings(BaseModel):
@@ -35,6 +35,13 @@ class SegmentSettings(BaseModel):
     """Add the shipped policy/industry dictionary (专精特新, 链主企业 ...)."""
     tokens: bool = False
     """Segment into words and write the ``tokens`` table (sentences are always written)."""
+
+    @field_validator("user_dicts")
+    @classmethod
+    def _readable_dicts(cls, paths: list[Path]) -> list[Path]:
+        for path in paths:
+            load_user_dict(path)  # a malformed line: ValueError naming the file and the line
+        return paths
 
 
 class _SpacySegmenter:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -18,28 +19,55 @@ Entry = tuple[str, "int | None", "str | None"]  # word, frequency, POS tag
 
 # --------------------------------------------------------------------------- user dictionaries
 
+_FREQ = re.compile(r"[0-9]+")
+_POS = re.compile(r"[A-Za-z]+")
+
+
 def load_user_dict(path: str | os.PathLike) -> list[Entry]:
     """Read a user dictionary in jieba format (``word [freq] [pos]``, space
     separated) or pkuseg format (``word[<TAB>tag]``).  Blank lines and lines
-    starting with ``#`` are skipped."""
+    starting with ``#`` are skipped.
+
+    A line of any other shape (a frequency that is not a whole number, a word
+    with a space in it, more fields) raises ``ValueError`` naming the file and
+    the line number, as does a file that is not UTF-8 text."""
     entries: list[Entry] = []
-    with open(path, encoding="utf-8-sig") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            if "\t" in line:
-                word, _, tag = line.partition("\t")
-                entries.append((word.strip(), None, tag.strip() or None))
-                continue
-            parts = line.split()
-            word, freq, tag = parts[0], None, None
-            rest = parts[1:]
-            if rest and rest[0].isdigit():
-                freq = int(rest.pop(0))
-            if rest:
-                tag = rest[0]
-            entries.append((word, freq, tag))
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            lines = fh.read().splitlines()
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        problem = None
+        if "\t" in line:
+            word, tag, *more = [p.strip() for p in line.split("\t")]
+            if more:
+                problem = f"{len(more) + 2} tab-separated fields (expected `word<TAB>tag`)"
+            elif len(word.split()) != 1:
+                problem = f"word {word!r} has a space in it"
+            elif tag and not _POS.fullmatch(tag):
+                problem = f"POS tag {tag!r} is not a tag (letters only)"
+            else:
+                entries.append((word, None, tag or None))
+        else:
+            word, *rest = line.split()
+            if len(rest) > 2:
+                problem = f"{len(rest) + 1} fields (expected `word [freq] [pos]`; a word has no spaces)"
+            elif len(rest) == 2 and not _FREQ.fullmatch(rest[0]):
+                problem = f"frequency {rest[0]!r} is not a whole number (expected `word [freq] [pos]`)"
+            elif len(rest) == 2 and not _POS.fullmatch(rest[1]):
+                problem = f"POS tag {rest[1]!r} is not a tag (letters only)"
+            elif len(rest) == 1 and not (_FREQ.fullmatch(rest[0]) or _POS.fullmatch(rest[0])):
+                problem = (f"{rest[0]!r} is neither a frequency nor a POS tag "
+                           f"(expected `word [freq] [pos]`; a word has no spaces)")
+            else:
+                freq = int(rest.pop(0)) if rest and _FREQ.fullmatch(rest[0]) else None
+                entries.append((word, freq, rest[0] if rest else None))
+        if problem:
+            raise ValueError(f"{path}: line {number}: {problem}: {line!r}")
     return entries
 
 
@@ -104,8 +132,6 @@ def _context_pkuseg_class():
     """
     global _CONTEXT_CLASS
     if _CONTEXT_CLASS is None:
-        import re
-
         import spacy_pkuseg
 
         class ContextPkuseg(spacy_pkuseg.pkuseg):

@@ -4,6 +4,9 @@ A stage class has
 
 - ``name``: its config name (also the key of its settings section in the YAML),
 - ``Settings``: a pydantic model for that section (``extra="forbid"``),
+- ``after`` (optional): the stages whose results it works on; where a config lists
+  one of them, it must come earlier (the config is rejected otherwise).  A stage
+  not listed at all is no error: the stage then does without its results,
 - ``__init__(settings, context)``: load models, dictionaries ... once per process,
 - ``process(items) -> items``: transform a batch of :class:`Analysis` objects.
 
@@ -52,6 +55,7 @@ class RunContext:
 class Stage(Protocol):
     name: ClassVar[str]
     Settings: ClassVar[type[BaseModel]]
+    after: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, settings: Any, context: RunContext) -> None: ...
 

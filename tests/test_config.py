@@ -80,3 +80,52 @@ def test_help_is_real_documentation():
     for cmd in ([], ["run"], ["eval"], ["eval-ner"], ["eval-seg"], ["show"], ["schema"], ["report"], ["train", "ner"]):
         proc = subprocess.run([sys.executable, "-m", "pipeline.cli", *cmd, "--help"], capture_output=True, text=True)
         assert proc.returncode == 0 and "Usage" in proc.stdout and len(proc.stdout) > 120, cmd
+
+
+@pytest.mark.parametrize("stages, expected", [
+    (["layout", "segment", "layout"], "stages: Value error, 'layout' is listed twice"),
+    (["layout", "reader_of_b", "stage_b"], "stages: Value error, 'stage_b' must come before 'reader_of_b', which works on its results"),
+    (["stage_b", "layout", "reader_of_b"], "stages: Value error, 'layout' must come before 'stage_b', which works on its results"),
+])
+def test_stages_out_of_order_or_twice_are_rejected(write_config, fake_stages, stages, expected):
+    path = write_config({"input": {"paths": ["x"]}, "stages": stages})
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == f"{path}: {expected}"
+
+
+def test_stages_in_order_or_without_an_earlier_stage_are_accepted(write_config, fake_stages):
+    # a stage may do without the results of a stage the config does not list
+    for stages in (["layout", "stage_b", "reader_of_b"], ["reader_of_b"], ["layout", "reader_of_b"]):
+        assert load_config(write_config({"input": {"paths": ["x"]}, "stages": stages})).stages == stages
+
+
+@pytest.fixture
+def fake_stages():
+    from pydantic import BaseModel
+
+    from pipeline import registry
+
+    class NoSettings(BaseModel):
+        pass
+
+    class StageB:
+        name, Settings, after = "stage_b", NoSettings, ("layout",)
+
+    class ReaderOfB:
+        name, Settings, after = "reader_of_b", NoSettings, ("layout", "stage_b")
+
+    registry.register("stages", "stage_b", StageB)
+    registry.register("stages", "reader_of_b", ReaderOfB)
+    yield
+    registry.REGISTRIES["stages"].pop("stage_b")
+    registry.REGISTRIES["stages"].pop("reader_of_b")
+
+
+def test_malformed_segmenter_dictionary_is_exit_2_naming_file_and_line(write_config, tmp_path):
+    (tmp_path / "words.txt").write_text("专精特新 3000 nz\n人工 智能 nz\n", encoding="utf-8")
+    path = write_config({"input": {"paths": ["x"]}, "segment": {"user_dicts": ["words.txt"]}})
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"error: {path}: segment.user_dicts: Value error, {tmp_path / 'words.txt'}: line 2: "
+                                   "frequency '智能' is not a whole number (expected `word [freq] [pos]`): '人工 智能 nz'")

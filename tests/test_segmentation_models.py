@@ -73,6 +73,30 @@ def test_user_dict_both_formats(tmp_path):
                                        ("链主企业", None, "nt")]
 
 
+@pytest.mark.parametrize("line, problem", [
+    ("专精特新 很多 nz", "frequency '很多' is not a whole number"),
+    ("专精特新 3000.5", "'3000.5' is neither a frequency nor a POS tag"),
+    ("人工 智能", "'智能' is neither a frequency nor a POS tag"),
+    ("人工 智能 3000 nz", "4 fields"),
+    ("专精特新 3000 名词", "POS tag '名词' is not a tag"),
+    ("专精特新\tnz\textra", "3 tab-separated fields"),
+    ("人工 智能\tnz", "word '人工 智能' has a space in it"),
+])
+def test_user_dict_malformed_line_names_file_and_line(tmp_path, line, problem):
+    path = tmp_path / "d.txt"
+    path.write_text(f"# comment\n小巨人 3000 nz\n\n{line}\n链主企业\n", encoding="utf-8")
+    with pytest.raises(ValueError) as err:
+        load_user_dict(path)
+    assert str(err.value).startswith(f"{path}: line 4: {problem}")
+
+
+def test_user_dict_not_utf8(tmp_path):
+    path = tmp_path / "d.txt"
+    path.write_bytes("专精特新 3000 nz\n".encode("gb18030"))
+    with pytest.raises(ValueError, match=r"d\.txt: not UTF-8 text"):
+        load_user_dict(path)
+
+
 @pytest.mark.parametrize("word", DOMAIN_WORDS)
 def test_domain_words_single_tokens_jieba(jieba_dict, word):
     text = f"今年推动{word}工作取得新进展。"
