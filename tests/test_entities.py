@@ -388,3 +388,44 @@ def test_an_alias_given_in_the_text_is_a_short_name_and_extends_the_name():
     got = [(e.text, e.label, e.canonical) for e in ents if e.label == "COMPANY"]
     assert got == [("星河华东区域集团", "COMPANY", "星河华东区域集团"),
                    ("星河华东", "COMPANY", "星河华东区域集团"), ("星河华东", "COMPANY", "星河华东区域集团")]
+
+
+# ----------------------------------------------------------------------------- bad user files
+
+BAD_USER_FILES = [
+    ("gazetteers", "青岛港\tCOMPANY\nfoo\n", ":2: expected NAME<TAB>LABEL[<TAB>PARENT], got 'foo'"),
+    ("gazetteers", "# mine\n\n青岛港\tFIRM\n", ":3: unknown label 'FIRM' (expected one of COMPANY, GOV, ORG, PLACE, PERSON)"),
+    ("gazetteers", "\tORG\n", ":1: expected NAME<TAB>LABEL[<TAB>PARENT], got '\\tORG'"),
+    ("gazetteers", "青岛港\tCOMPANY\t青岛市\textra\n", ":1: expected NAME<TAB>LABEL[<TAB>PARENT]"),
+    ("patterns", "ORG\t青岛.{2}\nORG\t(\n", ":2: bad regex '(': missing ), unterminated subpattern at position 0"),
+    ("patterns", "ORG青岛港\n", ":1: expected LABEL<TAB>REGEX, got 'ORG青岛港'"),
+    ("patterns", "FIRM\t青岛港\n", ":1: unknown label 'FIRM'"),
+]
+
+
+@pytest.mark.parametrize("key,content,problem", BAD_USER_FILES)
+def test_malformed_user_file_stops_the_run(key, content, problem, write_config, tmp_path):
+    """A malformed gazetteer or pattern line: exit 2 with the file, the line number and the
+    problem on one line; no output is written."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    (tmp_path / "mine.tsv").write_text(content, encoding="utf-8")
+    (tmp_path / "in.txt").write_text("青岛港发布。\n", encoding="utf-8")
+    cfg = write_config({"stages": ["layout", "segment", "entities"], "input": {"paths": ["in.txt"]},
+                        "output": {"dir": "out"}, "entities": {"backend": "none", key: ["mine.tsv"]}})
+    result = CliRunner().invoke(app, ["run", str(cfg), "--quiet"], env={"COLUMNS": "250"})
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / 'mine.tsv'}{problem}" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_user_files_allow_comments_blank_lines_and_crlf(tmp_path):
+    g = tmp_path / "mine.tsv"
+    g.write_bytes("# my companies\r\n\r\n星河湾科技\tCOMPANY\r\n".encode())
+    p = tmp_path / "pats.tsv"
+    p.write_text("# comment\n\nCOMPANY\tQX\\d{3}\n", encoding="utf-8")
+    found = ents("星河湾科技与QX123签约。", gazetteers=[str(g)], patterns=[str(p)])
+    assert {("星河湾科技", "COMPANY"), ("QX123", "COMPANY")} <= found

@@ -87,6 +87,54 @@ def _read_tsv(path: Path) -> Iterable[list[str]]:
             yield cols
 
 
+def _user_lines(path: Path) -> Iterable[tuple[int, str]]:
+    """(line number, line) of a user file, without blank and ``#`` comment lines."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip() and not line.startswith("#"):
+            yield n, line
+
+
+def _label(path: Path, n: int, label: str) -> str:
+    if label.strip() not in LABELS:
+        raise ValueError(f"{path}:{n}: unknown label {label!r} (expected one of {', '.join(LABELS)})")
+    return label.strip()
+
+
+def read_user_gazetteer(path: Path) -> list[tuple[str, str, str]]:
+    """``(name, label, parent)`` of a user gazetteer: ``name<TAB>LABEL[<TAB>parent]`` per line
+    (an optional header line starting ``name<TAB>``).  A malformed line raises ValueError naming
+    the file and line."""
+    out = []
+    for n, line in _user_lines(path):
+        cols = line.split("\t")
+        if not out and cols[0] == "name":
+            continue
+        if not 2 <= len(cols) <= 3 or not cols[0].strip():
+            raise ValueError(f"{path}:{n}: expected NAME<TAB>LABEL[<TAB>PARENT], got {line!r}")
+        out.append((cols[0].strip(), _label(path, n, cols[1]), cols[2].strip() if len(cols) > 2 else ""))
+    return out
+
+
+def read_user_patterns(path: Path) -> list[tuple[re.Pattern, str]]:
+    """``(regex, label)`` of a user pattern file: ``LABEL<TAB>regex`` per line.  A malformed line
+    or a regex that does not compile raises ValueError naming the file and line."""
+    out = []
+    for n, line in _user_lines(path):
+        label, tab, pattern = line.partition("\t")
+        if not tab or not pattern:
+            raise ValueError(f"{path}:{n}: expected LABEL<TAB>REGEX, got {line!r}")
+        label = _label(path, n, label)
+        try:
+            out.append((re.compile(pattern), label))
+        except re.error as exc:
+            raise ValueError(f"{path}:{n}: bad regex {pattern!r}: {exc}") from None
+    return out
+
+
 def load_resources(extra_gazetteers: Iterable[Path] = (), extra_patterns: Iterable[Path] = (),
                    rules_path: Path | None = None) -> Resources:
     """Read ``rules.yaml``, ``surnames.txt``, ``known_names.tsv`` and ``divisions.tsv``
@@ -150,16 +198,10 @@ def load_resources(extra_gazetteers: Iterable[Path] = (), extra_patterns: Iterab
         divs = prev.divisions if prev else ()
         r.gaz[name] = GazEntry(label, "gazetteer:known", divisions=divs if label == "PLACE" else (), parent=parent)
     for path in extra_gazetteers:
-        for cols in _read_tsv(Path(path)):
-            if len(cols) >= 2 and cols[1] in LABELS and cols[0]:
-                r.gaz[cols[0]] = GazEntry(cols[1], "gazetteer:user", parent=cols[2] if len(cols) > 2 else "")
+        for name, label, parent in read_user_gazetteer(Path(path)):
+            r.gaz[name] = GazEntry(label, "gazetteer:user", parent=parent)
     for path in extra_patterns:
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
-            if not line.strip() or line.startswith("#"):
-                continue
-            label, _, pattern = line.partition("\t")
-            if label.strip() in LABELS and pattern:
-                r.user_patterns.append((re.compile(pattern), label.strip()))
+        r.user_patterns += read_user_patterns(Path(path))
     r.gaz_max = min(max((len(k) for k in r.gaz), default=2), 20)
     return r
 
