@@ -4,7 +4,9 @@ Formats: txt and md (one document per file), jsonl, csv and parquet (one
 document per row/line, configurable text, id and date columns).  Encodings: UTF-8 with
 or without BOM and GB18030 (a superset of GBK and GB2312) are detected unless the
 config names one.  Anything that cannot be read raises :class:`InputError` naming
-the file and the problem; a bad line in a jsonl file fails only that record.
+the file and the problem; a bad record of a jsonl, csv or parquet file (not a JSON
+object, a text that is no string, an odd id, a row of the wrong width, undecodable
+bytes) fails only that record.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ class InputError(Exception):
     """A file (or record) that cannot be read; the message names it and the problem."""
 
     def __init__(self, source: str, message: str, record: str | None = None):
+        message = message.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate is written \udxxx
         self.source, self.record, self.message = source, record, message
         where = f"{source}" + (f" [{record}]" if record else "")
         super().__init__(f"{where}: {message}")
@@ -113,8 +116,12 @@ def _shown(path: Path, base_dir: Path, pattern: Path) -> str:
     return os.path.relpath(path, base_dir)
 
 
-def decode(raw: bytes, source: str, encoding: str | None = None) -> str:
-    """Decode bytes: the named encoding, else UTF-8 (BOM or not), else GB18030."""
+def decode(raw: bytes, source: str, encoding: str | None = None, records: bool = False) -> str:
+    """Decode bytes: the named encoding, else UTF-8 (BOM or not), else GB18030.
+
+    ``records=True`` (a file of many records: jsonl, csv): bytes that do not decode do not
+    fail the file; they become lone surrogates (``surrogateescape``) and fail only the
+    records that hold them (:func:`undecodable`)."""
     if b"\x00" in raw[:8192]:
         pos = raw.index(b"\x00")
         raise InputError(source, f"binary content (NUL byte at byte {pos}), not a text file")
@@ -124,10 +131,14 @@ def decode(raw: bytes, source: str, encoding: str | None = None) -> str:
         except LookupError:
             raise InputError(source, f"unknown encoding {encoding!r}") from None
         except UnicodeDecodeError as exc:
+            if records:
+                return raw.decode(encoding, errors="surrogateescape")
             raise InputError(source, _position(raw, exc, encoding)) from None
     try:
         return _check_text(raw.decode("utf-8-sig"), source)
     except UnicodeDecodeError as utf8_error:
+        if records:
+            return _check_text(_decode_records(raw), source)
         prefix = raw[:utf8_error.start]
         if any(b >= 0x80 for b in prefix[:utf8_error.start]):
             # valid multi-byte UTF-8 before the bad byte: a file of mixed encodings,
@@ -138,6 +149,33 @@ def decode(raw: bytes, source: str, encoding: str | None = None) -> str:
             return _check_text(raw.decode("gb18030"), source)
         except UnicodeDecodeError:
             raise InputError(source, _position(raw, utf8_error, "UTF-8") + "; not GB18030 either") from None
+
+
+_ESCAPED = re.compile("[\udc00-\udcff]")  # surrogateescape: byte b -> \udc00 + b
+
+
+def _decode_records(raw: bytes) -> str:
+    """A many-record file that is not all UTF-8: UTF-8 with the bad bytes escaped when it holds
+    more valid multi-byte characters than bad bytes (a UTF-8 file with some bad records), else
+    GB18030 when that decodes it, else the escaped UTF-8."""
+    text = raw.decode("utf-8-sig", errors="surrogateescape")
+    escaped = len(_ESCAPED.findall(text))
+    if sum(1 for c in text if c >= "\x80") - escaped > escaped:
+        return text
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return text
+
+
+def undecodable(text: str, source: str, record: str) -> InputError | None:
+    """The error for a record of a :func:`decode` ``records=True`` text that holds an undecodable byte."""
+    m = _ESCAPED.search(text)
+    if m is None:
+        return None
+    before = text[max(0, m.start() - 12):m.start()]
+    return InputError(source, f"cannot decode byte 0x{ord(m.group()) - 0xdc00:02x} "
+                              f"{f'after {before!r}' if before else 'at the start'}; the rest of the file decodes", record)
 
 
 def _check_text(text: str, source: str) -> str:
@@ -178,18 +216,45 @@ def read_text_file(path: Path, source: str, settings) -> Iterator[RawRecord]:
     yield RawRecord(source, None, text, sha256=hashlib.sha256(raw).hexdigest())
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_JSON_TYPES = {"dict": "an object", "list": "an array", "str": "a string", "int": "a number", "float": "a number",
+               "bool": "a boolean", "NoneType": "null"}
+
+
+def _kind(value) -> str:
+    """What a decoded JSON value is, in JSON's words."""
+    return _JSON_TYPES.get(type(value).__name__, type(value).__name__)
+
+
 def _record_text(value, source: str, record: str, column: str) -> tuple[str | None, InputError | None]:
     if value is None:
         return None, InputError(source, f"text column {column!r} is empty", record)
     if not isinstance(value, str):
-        return None, InputError(source, f"text column {column!r} is {type(value).__name__}, expected a string", record)
+        return None, InputError(source, f"text column {column!r} is {_kind(value)}, expected a string", record)
     if not value.strip():
-        return None, InputError(source, f"text column {column!r} holds only white space", record)
+        return None, InputError(source, f"text column {column!r} " + ("is empty" if not value else "holds only white space"),
+                                record)
+    m = _SURROGATE.search(value)
+    if m:
+        return None, InputError(source, f"text column {column!r} holds a lone surrogate \\u{ord(m.group()):04x} "
+                                        f"(character {m.start() + 1}), which is no text", record)
     return value, None
 
 
+def _record_id(value, source: str, line: str) -> tuple[str, InputError | None]:
+    """A record's id from the id column: a string or a number; else the record fails."""
+    if value is None or value == "":
+        return line, None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return line, InputError(source, f"id is {_kind(value)} {json.dumps(value, default=str)[:40]}, "
+                                        f"expected a string or a number", line)
+    if _SURROGATE.search(str(value)):
+        return line, InputError(source, f"id {json.dumps(value)[:40]} holds a lone surrogate, which is no text", line)
+    return str(value), None
+
+
 def read_jsonl(path: Path, source: str, settings) -> Iterator[RawRecord]:
-    text = decode(_read_bytes(path, source), source, settings.encoding)
+    text = decode(_read_bytes(path, source), source, settings.encoding, records=True)
     col, idcol = settings.text_column, settings.id_column
     any_line = False
     for n, line in enumerate(io.StringIO(text), start=1):
@@ -197,16 +262,25 @@ def read_jsonl(path: Path, source: str, settings) -> Iterator[RawRecord]:
             continue
         any_line = True
         rec = f"line {n}"
+        err = undecodable(line, source, rec)
+        if err:
+            yield RawRecord(source, rec, None, err)
+            continue
         try:
             obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield RawRecord(source, rec, None, InputError(source, f"malformed JSON: {exc.msg} at column {exc.colno}", rec))
+        except (ValueError, RecursionError) as exc:  # ValueError: also an integer of 4,300+ digits
+            why = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else (
+                "nested too deeply" if isinstance(exc, RecursionError) else str(exc))
+            yield RawRecord(source, rec, None, InputError(source, f"malformed JSON: {why}", rec))
             continue
         if not isinstance(obj, dict):
-            yield RawRecord(source, rec, None, InputError(source, f"expected a JSON object, got {type(obj).__name__}", rec))
+            yield RawRecord(source, rec, None, InputError(source, f"expected a JSON object, got {_kind(obj)}", rec))
             continue
-        if idcol and obj.get(idcol) is not None:
-            rec = str(obj[idcol])
+        if idcol:
+            rec, err = _record_id(obj.get(idcol), source, rec)
+            if err:
+                yield RawRecord(source, rec, None, err)
+                continue
         if col not in obj:
             yield RawRecord(source, rec, None, InputError(source, f"no text key {col!r} (keys: {', '.join(map(str, obj))})", rec))
             continue
@@ -218,26 +292,48 @@ def read_jsonl(path: Path, source: str, settings) -> Iterator[RawRecord]:
 
 
 def read_csv(path: Path, source: str, settings) -> Iterator[RawRecord]:
-    text = decode(_read_bytes(path, source), source, settings.encoding)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    fields = reader.fieldnames or []
+    # the csv module stops at a NUL byte: it fails its row like an undecodable byte
+    text = decode(_read_bytes(path, source), source, settings.encoding, records=True).replace("\x00", "\udc00")
+    csv.field_size_limit(2**31 - 1)  # an article of more than 128K characters is one field
+    reader = csv.reader(io.StringIO(text, newline=""))
+    fields = next(reader, [])
     if not fields:
         raise InputError(source, "empty file")
-    if settings.text_column not in fields:
+    column = {name: k for k, name in reversed(list(enumerate(fields)))}
+    if settings.text_column not in column:
         raise InputError(source, f"no column {settings.text_column!r} (columns: {', '.join(fields)})")
-    if settings.id_column and settings.id_column not in fields:
+    if settings.id_column and settings.id_column not in column:
         raise InputError(source, f"no id column {settings.id_column!r} (columns: {', '.join(fields)})")
     datecol = getattr(settings, "date_column", None)
-    if datecol and datecol not in fields:
+    if datecol and datecol not in column:
         raise InputError(source, f"no date column {datecol!r} (columns: {', '.join(fields)})")
-    for n, row in enumerate(reader, start=1):
-        rec = str(row[settings.id_column]) if settings.id_column else f"row {n}"
-        value, err = _record_text(row.get(settings.text_column), source, rec, settings.text_column)
-        yield RawRecord(source, rec, value, err, date=parse_date(row.get(datecol)) if datecol else None)
+    n = 0
+    for row in reader:
+        if not row:
+            continue
+        n += 1
+        rec = f"row {n}"
+        err = next((e for e in (undecodable(v, source, rec) for v in row) if e), None)
+        if err is None and len(row) != len(fields):
+            err = InputError(source, f"{len(row)} fields where the header has {len(fields)}", rec)
+        if err is None and settings.id_column:
+            rec, err = _record_id(row[column[settings.id_column]], source, rec)
+        if err is not None:
+            yield RawRecord(source, rec, None, err)
+            continue
+        value, err = _record_text(row[column[settings.text_column]], source, rec, settings.text_column)
+        yield RawRecord(source, rec, value, err, date=parse_date(row[column[datecol]]) if datecol else None)
+
+
+def _is_text(kind) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
 
 
 def read_parquet(path: Path, source: str, settings) -> Iterator[RawRecord]:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
@@ -250,7 +346,7 @@ def read_parquet(path: Path, source: str, settings) -> Iterator[RawRecord]:
     col, idcol = settings.text_column, settings.id_column
     if col not in schema.names:
         raise InputError(source, f"no column {col!r} (columns: {', '.join(schema.names)})")
-    if not (pa.types.is_string(schema.field(col).type) or pa.types.is_large_string(schema.field(col).type)):
+    if not _is_text(schema.field(col).type):
         raise InputError(source, f"column {col!r} has type {schema.field(col).type}, expected string")
     if idcol and idcol not in schema.names:
         raise InputError(source, f"no id column {idcol!r} (columns: {', '.join(schema.names)})")
@@ -264,9 +360,10 @@ def read_parquet(path: Path, source: str, settings) -> Iterator[RawRecord]:
         dates = batch.column(datecol).to_pylist() if datecol else [None] * len(texts)
         for value, rid, date in zip(texts, ids, dates):
             n += 1
-            rec = str(rid) if rid is not None else f"row {n}"
-            value, err = _record_text(value, source, rec, col)
-            yield RawRecord(source, rec, value, err, date=parse_date(date))
+            rec, err = _record_id(rid, source, f"row {n}")
+            if err is None:
+                value, err = _record_text(value, source, rec, col)
+            yield RawRecord(source, rec, None if err else value, err, date=parse_date(date))
 
 
 def read_file(path: Path, shown: str, settings) -> Iterator[RawRecord]:
@@ -282,6 +379,8 @@ def read_file(path: Path, shown: str, settings) -> Iterator[RawRecord]:
         yield from reader(path, shown, settings)
     except InputError as exc:
         yield RawRecord(shown, exc.record, None, exc)
+    except Exception as exc:  # noqa: BLE001 - a library error on a damaged file fails the file, never the run
+        yield RawRecord(shown, None, None, InputError(shown, f"cannot read: {type(exc).__name__}: {exc}"))
 
 
 def read_inputs(settings, base_dir: Path) -> Iterator[RawRecord]:
