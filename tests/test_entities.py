@@ -429,3 +429,57 @@ def test_user_files_allow_comments_blank_lines_and_crlf(tmp_path):
     p.write_text("# comment\n\nCOMPANY\tQX\\d{3}\n", encoding="utf-8")
     found = ents("星河湾科技与QX123签约。", gazetteers=[str(g)], patterns=[str(p)])
     assert {("星河湾科技", "COMPANY"), ("QX123", "COMPANY")} <= found
+
+
+# ----------------------------------------------------------------------------- backend options
+
+def test_unknown_backend_option_is_a_config_error(write_config):
+    from pipeline.config import ConfigError, load_config
+
+    cfg = write_config({"stages": ["layout", "segment", "entities"], "input": {"paths": ["in.txt"]},
+                        "entities": {"backend": "spacy", "backend_options": {"modle": "x"}}})
+    with pytest.raises(ConfigError, match=r"entities\.backend_options\.modle: unknown option of backend 'spacy' "
+                                          r"\(allowed: model, batch_size, max_chars\)"):
+        load_config(cfg)
+    # a fake backend takes spans and ignores the rest (**_): the rest is unknown too
+    with pytest.raises(ValidationError, match="unknown option of backend 'fake' \\(allowed: spans\\)"):
+        EntityStage.Settings(backend="fake", backend_options={"span": {}})
+    assert EntityStage.Settings(backend="fake", backend_options={"spans": {}}).backend_options == {"spans": {}}
+
+
+def test_backend_model_path_resolves_against_the_config_folder(write_config, tmp_path, monkeypatch):
+    from pipeline.config import load_config
+
+    (tmp_path / "configs").mkdir()
+    monkeypatch.chdir(tmp_path / "configs")  # not the config's folder
+    cfg = write_config({"stages": ["entities"], "input": {"paths": ["in.txt"]},
+                        "entities": {"backend": "spacy", "backend_options": {"model": "models/ner"}}}, name="c.yaml")
+    assert load_config(cfg).entities.backend_options["model"] == str(tmp_path / "models" / "ner")
+
+
+class BrokenBackend:
+    def __init__(self, model=None):
+        raise KeyError("orgtype")
+
+
+@pytest.mark.parametrize("how", ["stage", "cli"])
+def test_backend_that_cannot_start_is_one_line(how, monkeypatch, write_config, tmp_path):
+    """Whatever the backend's constructor raises ends as a one-line StageInitError naming the
+    backend (exit 2 from extract run), not a traceback."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    from pipeline.stage import StageInitError
+
+    monkeypatch.setitem(registry.REGISTRIES["ner_backends"], "broken", BrokenBackend)
+    if how == "stage":
+        with pytest.raises(StageInitError, match=r"^cannot load NER backend 'broken': KeyError: 'orgtype' "):
+            EntityStage(EntityStage.Settings(backend="broken"))
+        return
+    (tmp_path / "in.txt").write_text("青岛港发布。\n", encoding="utf-8")
+    cfg = write_config({"stages": ["layout", "segment", "entities"], "input": {"paths": ["in.txt"]},
+                        "output": {"dir": "out"}, "entities": {"backend": "broken"}})
+    result = CliRunner().invoke(app, ["run", str(cfg), "--quiet"], env={"COLUMNS": "250"})
+    assert result.exit_code == 2, result.output
+    assert "entities: cannot start the stage: cannot load NER backend 'broken': KeyError: 'orgtype'" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output

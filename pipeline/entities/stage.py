@@ -41,15 +41,18 @@ Places: :mod:`pipeline.entities.places`; officials: :mod:`pipeline.entities.offi
 from __future__ import annotations
 
 import hashlib
+import inspect
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .. import registry
 from ..records import Document, Entity, Official, entity_key
-from ..stage import Analysis, ExistingPath, RunContext
+from ..stage import Analysis, ExistingPath, RunContext, StageInitError, _resolve_any
 from .bylines import _find_bylines, _outlets
 from .chars import nospace
 from .gazetteers import GazEntry, default_resources, load_resources
@@ -73,7 +76,8 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
         backend: str = "spacy"
         """Statistical NER backend (a ``ner_backends`` registry name: spacy, lac, jieba, none ...)."""
         backend_options: dict[str, Any] = Field(default_factory=dict)
-        """Keyword arguments for the backend's constructor (e.g. ``model: path``)."""
+        """Keyword arguments for the backend's constructor (e.g. ``model: path``, relative to the
+        config file's folder); a key the constructor does not name is an error."""
         patterns: list[ExistingPath] = Field(default_factory=list)
         """User pattern files: ``LABEL<TAB>regex`` per line; matches are tier-4 rule spans."""
         gazetteers: list[ExistingPath] = Field(default_factory=list)
@@ -123,6 +127,21 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
                 raise ValueError(f"unknown NER backend {v!r}; expected one of: {', '.join(registry.names('ner_backends'))}")
             return v
 
+        @model_validator(mode="after")
+        def _known_backend_options(self, info: ValidationInfo) -> "EntityStage.Settings":
+            allowed = backend_parameters(registry.get("ner_backends", self.backend))
+            if allowed is not None:
+                unknown = [k for k in self.backend_options if k not in allowed]
+                if unknown:
+                    raise ValidationError.from_exception_data(type(self).__name__, [InitErrorDetails(
+                        type=PydanticCustomError("unknown_option", "unknown option of backend {backend} (allowed: "
+                                                 "{allowed})", {"backend": repr(self.backend),
+                                                                "allowed": ", ".join(allowed) or "none"}),
+                        loc=("backend_options", k), input=self.backend_options[k]) for k in unknown])
+            if isinstance(self.backend_options.get("model"), (str, Path)):
+                self.backend_options["model"] = str(_resolve_any(Path(self.backend_options["model"]), info))
+            return self
+
     def __init__(self, settings: "EntityStage.Settings | None" = None, context: RunContext | None = None):
         self.settings = settings or self.Settings()
         self.context = context or RunContext()
@@ -133,9 +152,12 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
         backend_cls = registry.get("ner_backends", s.backend)
         try:
             self.backend = backend_cls(**s.backend_options)
-        except (FileNotFoundError, ImportError) as exc:
-            raise RuntimeError(f"entities: cannot load NER backend {s.backend!r}: {exc} "
-                               f"(use `backend: none` for rules and gazetteers only)") from exc
+        except Exception as exc:  # noqa: BLE001 - whatever the backend raises, one line naming it
+            what = " ".join(str(exc).split())
+            if not what or not isinstance(exc, (OSError, ValueError, ImportError, RuntimeError)):
+                what = f"{type(exc).__name__}: {what}".rstrip(": ")
+            raise StageInitError(f"cannot load NER backend {s.backend!r}: {what} "
+                                 f"(use `backend: none` for rules and gazetteers only)") from exc
         self.backend_name = getattr(self.backend, "name", s.backend)
 
     # ------------------------------------------------------------------ public
@@ -264,6 +286,15 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
             ent.entity_key = entity_key(ent.label, ent.canonical, ent.adcode)
             out.append(ent)
         return out
+
+
+def backend_parameters(backend_cls: type) -> list[str] | None:
+    """The keyword options an NER backend's constructor takes; None when it takes any (``**kwargs``;
+    a catch-all named ``_`` ignores what it gets, so those keys count as unknown)."""
+    params = inspect.signature(backend_cls).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD and p.name != "_" for p in params):
+        return None
+    return [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
 
 
 def entity_id(doc_id: str, start: int, end: int, label: str) -> str:
