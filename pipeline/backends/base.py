@@ -11,6 +11,11 @@ from typing import Protocol
 Span = tuple[int, int, str]  # start, end (exclusive), label
 
 
+class ModelError(OSError):
+    """A backend's model lacks a part or holds a damaged file; the message names the model
+    folder and the part (and the file, where known)."""
+
+
 class NerBackend(Protocol):
     name: str
 

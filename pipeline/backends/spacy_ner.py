@@ -26,7 +26,7 @@ from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
-Span = tuple[int, int, str]
+from pipeline.backends.base import ModelError, Span
 
 MODEL_NAME = "ner-zh"
 ORG_TYPES = ("COMPANY", "GOV", "ORG")
@@ -222,6 +222,44 @@ def default_model_path() -> Path:
         return Path(__file__).resolve().parent.parent / "resources" / "models" / MODEL_NAME
 
 
+def load_part(root: Path, part: str) -> Language:
+    """The spaCy pipeline ``root/part`` (``ner`` or ``orgtype``); a part that is missing or does
+    not load raises one :class:`ModelError` naming the model folder, the part and, where it can
+    be told, the damaged file."""
+    import spacy
+
+    path = root / part
+    if not (path / "config.cfg").is_file():
+        raise ModelError(f"{root}: the model lacks its {part}/ part ({path / 'config.cfg'} not found; "
+                         f"a model folder holds ner/ and orgtype/)")
+    try:
+        return spacy.load(path)
+    except Exception as exc:  # noqa: BLE001 - spaCy, thinc and srsly raise many kinds for a bad file
+        missing = getattr(exc, "filename", None)
+        if isinstance(exc, FileNotFoundError) and missing and Path(missing).is_relative_to(root):
+            what = f"{Path(missing).relative_to(root)} is missing"
+        else:
+            bad = _damaged_file(path)
+            what = (f"{bad.relative_to(root)}: " if bad else "") + f"{type(exc).__name__}: " + " ".join(str(exc).split())[:300]
+        raise ModelError(f"{root}: the {part}/ part of the model does not load ({what}); "
+                         f"copy the model again or retrain it") from None
+
+
+def _damaged_file(path: Path) -> Path | None:
+    """The first file of a spaCy pipeline folder that does not parse: its weights
+    (``<component>/model``, msgpack) or its JSON files (``meta.json``, ``cfg``, ``strings.json`` ...)."""
+    import srsly
+
+    files = [(f, srsly.msgpack_loads) for f in sorted(path.glob("*/model"))]
+    files += [(f, srsly.json_loads) for f in sorted([*path.rglob("*.json"), *path.glob("*/cfg")])]
+    for file, parse in files:
+        try:
+            parse(file.read_bytes())
+        except Exception:  # noqa: BLE001 - any parse failure means a damaged file
+            return file
+    return None
+
+
 class SpacyNerBackend:
     """Character-level spaCy NER + organisation-type classifier."""
 
@@ -229,22 +267,14 @@ class SpacyNerBackend:
 
     def __init__(self, model: str | Path | None = None, batch_size: int = 64,
                  max_chars: int = 300, **_: object) -> None:
-        import spacy
-
         root = Path(model) if model is not None else default_model_path()
         if not root.exists():
             raise FileNotFoundError(f"spaCy NER model not found: {root}")
-        ner_dir = root / "ner" if (root / "ner").is_dir() else root
-        if not (ner_dir / "config.cfg").exists():
-            raise FileNotFoundError(
-                f"no spaCy pipeline (config.cfg) in {ner_dir}; expected a model directory "
-                f"with ner/ and orgtype/ sub-pipelines")
         self.model_path = root
         self.batch_size = int(batch_size)
         self.max_chars = int(max_chars)
-        self.nlp = spacy.load(ner_dir)
-        org_dir = root / "orgtype"
-        self.orgtype = spacy.load(org_dir) if (org_dir / "config.cfg").exists() else None
+        self.nlp = load_part(root, "ner")
+        self.orgtype = load_part(root, "orgtype")
 
     # -- public API -------------------------------------------------------
     def tag(self, texts: list[str]) -> list[list[Span]]:
@@ -276,7 +306,7 @@ class SpacyNerBackend:
                 if label == "ORG":
                     org_refs.append((ti, len(results[ti]) - 1))
                     org_texts.append(texts[ti][s + off:e + off])
-        if org_texts and self.orgtype is not None:
+        if org_texts:
             for (ti, k), label in zip(org_refs, self.classify_orgs(org_texts)):
                 s, e, _ = results[ti][k]
                 results[ti][k] = (s, e, label)
@@ -286,8 +316,6 @@ class SpacyNerBackend:
 
     def classify_orgs(self, mentions: list[str]) -> list[str]:
         """COMPANY / GOV / ORG for each organisation mention."""
-        if self.orgtype is None:
-            return ["ORG"] * len(mentions)
         out = []
         safe = [_SURROGATES.sub("\ufffd", m) if m.strip() else "?" for m in mentions]
         for doc in self.orgtype.pipe(safe, batch_size=256):
