@@ -165,6 +165,8 @@ def eval_ner(
     json_file: Optional[Path] = typer.Option(None, "--json", help="Write the numbers as JSON."),
 ):
     """Score NER backends on a public annotated corpus: strict span P/R/F1 per type, and chars/s."""
+    from . import registry
+    from .backends.base import ModelError
     from .evaluation.ner import CONVENTIONS, DATASETS, evaluate_ner, evaluate_pipeline, format_report
 
     if not path.exists():
@@ -173,10 +175,16 @@ def eval_ner(
         _die(f"unknown dataset {dataset!r}; expected one of: {', '.join(DATASETS)}", 2)
     if conventions not in CONVENTIONS:
         _die(f"--conventions: unknown {conventions!r}; expected one of: {', '.join(CONVENTIONS)}", 2)
+    for name in backend:
+        if name not in registry.names("ner_backends"):
+            _die(f"--backend: unknown NER backend {name!r}; expected one of: {', '.join(registry.names('ner_backends'))}", 2)
     results = {}
     for name in backend:
-        reports = evaluate_pipeline(dataset, path, backend=name, limit=limit, conventions=conventions) if pipeline \
-            else (evaluate_ner(dataset, path, backend=name, limit=limit, conventions=conventions),)
+        try:
+            reports = evaluate_pipeline(dataset, path, backend=name, limit=limit, conventions=conventions) if pipeline \
+                else (evaluate_ner(dataset, path, backend=name, limit=limit, conventions=conventions),)
+        except ModelError as exc:
+            _die(f"--backend {name}: {exc}", 2)
         for key, report in zip((name, f"pipeline:{name}"), reports):
             typer.echo(format_report(report))
             results[key] = report.to_dict()
@@ -196,9 +204,22 @@ def eval_seg(
     """Word precision, recall, F1 and chars/s of segmenters on a gold segmentation file
     (SIGHAN format: words separated by spaces, one sentence per line)."""
     from .evaluation.segmentation import evaluate_segmenter, format_table
+    from .segmenters import SEGMENTERS, load_user_dict
 
     if not gold_file.exists():
         _die(f"{gold_file}: no such file", 2)
+    for name in segmenter:
+        if name not in SEGMENTERS:
+            _die(f"--segmenter: unknown segmenter {name!r}; expected one of: {', '.join(SEGMENTERS)}", 2)
+    if model is not None and not (model / "features.msgpack").is_file():
+        _die(f"--model {model}: not a pkuseg model folder (no features.msgpack)", 2)
+    for path in user_dict or ():
+        if not path.is_file():
+            _die(f"--user-dict {path}: no such file", 2)
+        try:
+            load_user_dict(path)
+        except ValueError as exc:
+            _die(f"--user-dict {exc}", 2)
     results = [evaluate_segmenter(name, gold_file, model=model, user_dicts=user_dict or (), limit=limit)
                for name in segmenter]
     typer.echo(format_table(results))
