@@ -44,7 +44,8 @@ class InputSettings(BaseModel):
     text_column: str = "text"
     """Column / JSON key holding the text (jsonl, csv, parquet)."""
     id_column: str | None = None
-    """Column / JSON key holding a record id (default: the line or row number)."""
+    """Column / JSON key holding a record id (default: the line or row number); an id that is
+    not a string or a number fails its record."""
     date_column: str | None = None
     """Column / JSON key holding each record's date (``2020-01-26``, ``2020/1/26``, ``20200126``,
     ``2020年1月26日``, a date or timestamp): the document's date, before its dateline, a date in
@@ -96,7 +97,9 @@ class ConfigBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     stages: list[str] = ["layout", "segment", "entities", "facts"]
-    """Stage names in order; each is looked up in the stage registry."""
+    """Stage names in order, each once; each is looked up in the stage registry.  A stage comes
+    after the stages whose results it works on (segment after layout, entities after both, facts
+    after all three) where the list has them."""
     input: InputSettings
     output: OutputSettings = OutputSettings()
     run: RunSettings = RunSettings()
