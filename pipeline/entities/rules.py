@@ -3,13 +3,28 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 from typing import Iterable
 
 from .chars import is_cjk
-from .gazetteers import GazEntry, Resources, common_words
+from .gazetteers import RESOURCES, GazEntry, Resources, common_words
 from .merge import Cand
 
 _RANK = {"province": 0, "city": 1, "county": 2, "zone": 2, "town": 3, "other": -1}
+
+
+@lru_cache(maxsize=1)
+def not_in_org_names() -> dict[str, str]:
+    """Words never inside an organisation name, with their jieba tag (``build_not_in_org_names.py``)."""
+    with open(RESOURCES / "not_in_org_names.txt", encoding="utf-8") as fh:
+        return dict(line.rstrip("\n").split("\t") for line in fh if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def _word_cutter():
+    import jieba
+
+    return jieba.Tokenizer()
 
 
 class Extractor:
@@ -54,10 +69,14 @@ class Extractor:
 
     def _splits_word(self, text: str, s: int, e: int, entry: GazEntry) -> bool:
         """A two-character organisation name whose first character ends a word with the one
-        before it (其中|兴业, 媲美|的) or whose last character starts one with the next (公安部|门)."""
+        before it (其中|兴业, 媲美|的) or whose last character starts one with the next (公安部|门),
+        or that ends in a particle and runs on into more words (很美的风景: 美的 only stands alone,
+        as in 美的、格力)."""
         if e - s != 2 or entry.label == "PLACE":
             return False
         cw = common_words()
+        if text[e - 1] in "的地得了着过" and e < len(text) and is_cjk(text[e]):
+            return True
         return (s > 0 and text[s - 1:s + 1] in cw) or (e < len(text) and text[e - 1:e + 1] in cw)
 
     # ------------------------------------------------------------------ organisations
@@ -80,6 +99,26 @@ class Extractor:
                 return j
             j -= 1
         return j
+
+    _VERB_TAGS = ("v", "vd", "l", "i")
+    # bodies named after their task take a verb phrase (…推进…工作领导小组, …学习贯彻…宣讲团)
+    _TASK_SUFFIXES = ("领导小组", "小组", "工作组", "专班", "指挥部", "宣讲团", "委员会", "办公室")
+
+    @staticmethod
+    def _crosses_clause(text: str, s: int, i: int, e: int) -> bool:
+        """The organisation ``text[s:e]`` (suffix at ``i``), cut into words, holds a word never
+        seen inside an organisation name (``早日``, ``一些``, ``通知``, ``签|署``: see
+        ``not_in_org_names.txt``) before its suffix: a clause, not a name.  Verbs are allowed
+        in task bodies (:attr:`_TASK_SUFFIXES`) unless they take the suffix's first character."""
+        words = not_in_org_names()
+        task = text.endswith(Extractor._TASK_SUFFIXES, s, e)
+        k = s
+        for w in _word_cutter().cut(text[s:e], HMM=False):
+            tag = words.get(w)
+            if tag is not None and k < i and not (task and tag in Extractor._VERB_TAGS and k + len(w) <= i):
+                return True
+            k += len(w)
+        return False
 
     def _inside_word(self, text: str, s: int, e: int) -> bool:
         for w in self.r.inside_words:
@@ -179,7 +218,7 @@ class Extractor:
                             if e - len(b) == left or text[e - len(b) - 1] in "，。、；：“\n":
                                 start = e - len(b)
                             break
-            if start is None or e - start <= len(suf):
+            if start is None or e - start <= len(suf) or self._crosses_clause(text, start, i, e):
                 continue
             label = r.suffixes[suf]
             found.append(Cand(start, e, label, "regex:org_suffix", 5))
@@ -309,11 +348,17 @@ class Extractor:
         return finder
 
     def cued_people(self, text: str) -> list[tuple[int, int]]:
+        """Names before a speech verb (``张三说``), unless the verb's first character makes a word
+        with the character before it (``全套小说``, ``南段又称``)."""
         r = self.r
+        cw = common_words()
         out = []
         for cue in r.person_cues_after:
             k = text.find(cue)
             while k != -1:
+                if k > 0 and text[k - 1:k + 1] in cw:
+                    k = text.find(cue, k + 1)
+                    continue
                 for L in (3, 2, 4):
                     s = k - L
                     if s < 0:
