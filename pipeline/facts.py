@@ -251,6 +251,7 @@ class FactStage:
 
     name = "facts"
     Settings = FactSettings
+    after = ("layout", "segment", "entities")
 
     def __init__(self, settings: FactSettings, context: RunContext):
         self.settings = settings

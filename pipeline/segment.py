@@ -86,6 +86,7 @@ class SegmentStage:
 
     name = "segment"
     Settings = SegmentSettings
+    after = ("layout",)
 
     def __init__(self, settings: SegmentSettings, context: RunContext | None = None):
         self.settings = settings

@@ -100,6 +100,21 @@ def test_stages_in_order_or_without_an_earlier_stage_are_accepted(write_config, 
         assert load_config(write_config({"input": {"paths": ["x"]}, "stages": stages})).stages == stages
 
 
+@pytest.mark.parametrize("stages, expected", [
+    (["layout", "entities", "segment", "facts"], "'segment' must come before 'entities'"),
+    (["layout", "segment", "facts", "entities"], "'entities' must come before 'facts'"),
+    (["segment", "layout"], "'layout' must come before 'segment'"),
+])
+def test_builtin_stages_out_of_order_are_rejected(write_config, stages, expected):
+    with pytest.raises(ConfigError, match=expected):
+        load_config(write_config({"input": {"paths": ["x"]}, "stages": stages}))
+
+
+def test_builtin_stages_without_an_earlier_one_are_accepted(write_config):
+    for stages in (["layout", "segment", "entities", "facts"], ["layout", "facts"], ["segment"], ["entities"]):
+        assert load_config(write_config({"input": {"paths": ["x"]}, "stages": stages})).stages == stages
+
+
 @pytest.fixture
 def fake_stages():
     from pydantic import BaseModel

@@ -67,6 +67,7 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
     """Rules + gazetteers + a statistical backend -> entities and officials."""
 
     name: ClassVar[str] = "entities"
+    after: ClassVar[tuple[str, ...]] = ("layout", "segment")
 
     class Settings(BaseModel):
         """``entities:`` section of a config."""
