@@ -6,7 +6,7 @@ segmenters against the public corpora.
 - :mod:`~pipeline.evaluation.ner` — ``extract eval-ner``: strict span NER scores of a backend
   (or the whole entity stage) on MSRA, CLUENER, Weibo, Resume, ...;
 - :mod:`~pipeline.evaluation.segmentation` — ``extract eval-seg``: word segmentation scores on
-  SIGHAN-style gold files, and the segmenter loaders with user dictionaries;
+  SIGHAN-style gold files (the segmenters themselves are :mod:`pipeline.segmenters`);
 - :mod:`~pipeline.evaluation.corpora` — readers of the public annotated corpora and their
   label maps;
 - :mod:`~pipeline.evaluation.scoring` — the precision/recall/F1 counter they share.
