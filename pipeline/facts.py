@@ -85,16 +85,15 @@ import io
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable, Sequence
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
-from .numbers import Catalogue, Quantity, scan_quantities
+from .numbers import KINDS, Catalogue, Quantity, scan_quantities
 from .records import Entity, Fact, Sentence
 from .sentences import split_sentences
 from .stage import Analysis, ExistingPath, RunContext
-
-KINDS = ("count", "money", "area", "length", "weight", "percent", "rank", "other")
 
 
 class FactSettings(BaseModel):
@@ -120,6 +119,20 @@ class FactSettings(BaseModel):
     """Resolve time expressions to ``time_start``/``time_end`` (jionlp, against the article date)."""
     keep_sentence: bool = True
     """Fill the ``sentence`` column with the fact's sentence text."""
+
+    @field_validator("units")
+    @classmethod
+    def _readable_catalogues(cls, value: list[Path]) -> list[Path]:
+        Catalogue.load(value)  # a file with a key it would ignore, or of the wrong shape, fails here
+        return value
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        unknown = [k for k in value if k not in KINDS]
+        if unknown:
+            raise ValueError(f"unknown kind {', '.join(map(repr, unknown))} (allowed: {', '.join(KINDS)})")
+        return value
 
 
 # ------------------------------------------------------------------ lexical constants
@@ -190,10 +203,13 @@ _DATELINE_AFTER = re.compile(r"^(?:讯|电)")
 
 @dataclass
 class _Ctx:
+    """One document's text and what the attribution looks up in it.  Every lookup by
+    position is a bisection over sorted offsets (``ent_starts``, ``time_starts``,
+    ``stops``), so the work per number does not grow with the document's length."""
     text: str
     sentences: list[tuple[int, int]]
     sent_starts: list[int]
-    entities: list[Entity]
+    entities: list[Entity]  # sorted by (start, -end)
     titles: list[tuple[int, int]]
     slogans: list[tuple[int, int]]
     times: list[tuple[int, int]]
@@ -202,6 +218,19 @@ class _Ctx:
     cues: bool
     last: tuple[int, str | None, str | None] = (-1, None, None)  # (sentence, unit, subject) of the previous fact
     catalogue_units: dict | None = None
+    ent_starts: list[int] = dataclasses.field(default_factory=list)
+    ent_span: int = 0  # the longest entity: one that contains a position starts at most this far before it
+    time_starts: list[int] = dataclasses.field(default_factory=list)
+    stops: list[int] = dataclasses.field(default_factory=list)  # offsets of 。！？!? and line breaks
+    newlines: list[int] = dataclasses.field(default_factory=list)
+
+    def starting(self, lo: int, hi: int) -> list[Entity]:
+        """The entities that start in ``[lo, hi]``, in order."""
+        return self.entities[bisect.bisect_left(self.ent_starts, lo):bisect.bisect_right(self.ent_starts, hi)]
+
+    def covering(self, start: int, end: int) -> list[Entity]:
+        """The entities that contain ``[start, end)``, in order."""
+        return [e for e in self.starting(end - self.ent_span, start) if e.end >= end]
 
 
 # ------------------------------------------------------------------ public API
@@ -227,16 +256,19 @@ def extract_facts(text: str, sentences: Iterable | None = None, entities: Sequen
     ents = _with_repeats(text, ents)
     titles, slogans = _bracket_regions(text)
     ctx = _Ctx(text, spans, [s for s, _ in spans], ents, titles, slogans, [], doc_date, settings,
-               cues=settings.entity_cues and not ents)
-    ctx.catalogue_units = catalogue.units
+               cues=settings.entity_cues and not ents, catalogue_units=catalogue.units,
+               ent_starts=[e.start for e in ents], ent_span=max((e.end - e.start for e in ents), default=0),
+               stops=[m.start() for m in re.finditer(r"[。！？!?\n]", text)],
+               newlines=[m.start() for m in re.finditer(r"\n", text)])
     ctx.times = [_trim_time(text, m.start(), m.end()) for m in _TIME_RE.finditer(text)
                  if m.group() and not _in_regions(m.start(), m.end(), titles)
                  and not _DATELINE_AFTER.match(text[m.end():m.end() + 1])
                  and not text[max(0, m.start() - 2):m.start()].endswith("本报")
                  and not COMPARISON_BASE.search(text[max(0, m.start() - 2):m.start()])
-                 and not any(e.start <= m.start() and m.end() <= e.end for e in ents)
+                 and not ctx.covering(m.start(), m.end())
                  and not (_RELATIVE_RE.fullmatch(m.group()) and text[m.end():m.end() + 1] == "的"
                           and not text[m.end() + 1:m.end() + 2].isdigit())]
+    ctx.time_starts = [s for s, _ in ctx.times]
 
     scanned = scan_quantities(text, catalogue)
     quantities = [q for i, q in enumerate(scanned) if _is_fact(q, ctx, scanned[i - 1] if i else None)]
@@ -288,32 +320,51 @@ def _bracket_regions(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, 
 
 def _with_repeats(text: str, ents: list[Entity]) -> list[Entity]:
     """The entities plus the other occurrences of their names (three characters or more)
-    in the document that the entity stage left untagged, for attribution."""
+    in the document that the entity stage left untagged, for attribution.
+
+    Names are taken in the order of their first entity; each takes its occurrences left
+    to right, not overlapping each other nor a character already taken.  The occurrences
+    of all names are found in one pass over the text (names by their first three
+    characters), not one search of the whole text per name."""
     if not ents:
         return ents
-    taken = [False] * len(text)
+    taken = bytearray(len(text))
     for e in ents:
-        for k in range(e.start, e.end):
-            taken[k] = True
+        taken[e.start:e.end] = b"\1" * (e.end - e.start)
+    first: dict[str, Entity] = {}
+    for e in ents:
+        if len(e.text) >= 3:
+            first.setdefault(e.text, e)
+    by_prefix: dict[str, list[str]] = {}
+    for name in first:
+        by_prefix.setdefault(name[:3], []).append(name)
+    found: dict[str, list[int]] = {name: [] for name in first}
+    for i in range(len(text) - 2):
+        names = by_prefix.get(text[i:i + 3])
+        if names:
+            for name in names:
+                if text.startswith(name, i):
+                    found[name].append(i)
     extra = []
-    seen = set()
-    for e in ents:
-        name = e.text
-        if len(name) < 3 or name in seen:
-            continue
-        seen.add(name)
-        for m in re.finditer(re.escape(name), text):
-            if not any(taken[m.start():m.end()]):
-                extra.append(dataclasses.replace(e, start=m.start(), end=m.end()))
-                for k in range(m.start(), m.end()):
-                    taken[k] = True
+    for name, e in first.items():
+        n, free_from = len(name), 0
+        for s in found[name]:
+            if s < free_from:
+                continue  # overlaps the previous occurrence of this name
+            free_from = s + n
+            if taken.find(1, s, s + n) < 0:
+                extra.append(dataclasses.replace(e, start=s, end=s + n))
+                taken[s:s + n] = b"\1" * n
     if not extra:
         return ents
     return sorted(ents + extra, key=lambda e: (e.start, -e.end))
 
 
 def _in_regions(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
-    return any(s <= start and end <= e for s, e in regions)
+    """``[start, end)`` lies in one of ``regions`` (sorted, not overlapping: only the last
+    one that starts at or before ``start`` can hold it)."""
+    k = bisect.bisect_right(regions, (start, float("inf"))) - 1
+    return k >= 0 and end <= regions[k][1]
 
 
 def _is_fact(q: Quantity, ctx: _Ctx, prev: Quantity | None = None) -> bool:
@@ -345,18 +396,14 @@ def _is_fact(q: Quantity, ctx: _Ctx, prev: Quantity | None = None) -> bool:
         return False
     if q.form == "unit" and _quoted_name(q, text):
         return False
-    if _referring(q, text) or _threshold(q, text) or _per_unit(q, text, prev) or _in_word(q, text):
+    if _referring(q, ctx) or _threshold(q, text) or _per_unit(q, text, prev) or _in_word(q, text):
         return False
     if q.unit == "班" and re.search(r"(?:[大中小]|[高初][一二三]|年级)$", text[max(0, q.start - 3):q.start]):
         return False  # a class name: 中二班, 高三2班
     if q.form == "none" and MONEY_METRIC.search(text[max(0, q.start - 8):q.start]):
         q.kind = "money"  # 一年收入几十万: an amount of money without 元
-    if st.skip_inside_entities:
-        for e in ctx.entities:
-            if e.start > q.end:
-                break
-            if e.start <= q.start and q.end <= e.end and (e.end - e.start) > (q.end - q.start):
-                return False
+    if st.skip_inside_entities and any((e.end - e.start) > (q.end - q.start) for e in ctx.covering(q.start, q.end)):
+        return False
     return True
 
 
@@ -401,17 +448,16 @@ DEMONSTRATIVE = re.compile(r"(?:这|那|该|此|上述|前述|以上|这些|那�
 REFERRING_UNITS = ("国", "人", "个人", "院", "党", "军", "端")
 
 
-def _referring(q: Quantity, text: str) -> bool:
+def _referring(q: Quantity, ctx: _Ctx) -> bool:
+    text = ctx.text
     if q.kind not in ("count",) or q.form != "unit" or q.qualifiers:
         return False
     if DEMONSTRATIVE.search(text[max(0, q.start - 2):q.start]):
         if q.chinese:
             return True  # 这三个地方
-        # 这4个字 after 4个字 in the same sentence: the same set again
-        k = q.start
-        while k > 0 and text[k - 1] not in "。！？!?\n":
-            k -= 1
-        return q.text in text[k:q.start]
+        # 这4个字 after 4个字 in the same sentence (since the last 。！？ or line break): the same set again
+        k = bisect.bisect_left(ctx.stops, q.start)
+        return q.text in text[ctx.stops[k - 1] + 1 if k else 0:q.start]
     if q.chinese and q.number_text in ("两", "二", "俩") and q.unit == "口" and text[q.start - 1:q.start] in ("老", "小"):
         return True  # 老两口: the old couple
     if q.chinese and q.number_text in ("两", "二", "俩") and q.unit in ("国", "人", "个", "院", "党", "军", "端"):
@@ -509,7 +555,7 @@ def _make_fact(q: Quantity, i: int, qs: list[Quantity], ctx: _Ctx, doc_id: str, 
     si = _sentence_of(q.start, ctx)
     s_start, s_end = ctx.sentences[si]
     if not (s_start <= q.start < s_end):
-        s_start, s_end = _containing_line(text, q.start)
+        s_start, s_end = _containing_line(q.start, ctx)
     prev_end = qs[i - 1].end if i > 0 and qs[i - 1].end > s_start else s_start
     next_start = qs[i + 1].start if i + 1 < len(qs) else len(text)
 
@@ -550,10 +596,9 @@ def _make_fact(q: Quantity, i: int, qs: list[Quantity], ctx: _Ctx, doc_id: str, 
                 sentence=text[s_start:s_end] if ctx.settings.keep_sentence else None)
 
 
-def _containing_line(text: str, pos: int) -> tuple[int, int]:
-    s = text.rfind("\n", 0, pos) + 1
-    e = text.find("\n", pos)
-    return s, (len(text) if e < 0 else e)
+def _containing_line(pos: int, ctx: _Ctx) -> tuple[int, int]:
+    k = bisect.bisect_left(ctx.newlines, pos)
+    return (ctx.newlines[k - 1] + 1 if k else 0), (ctx.newlines[k] if k < len(ctx.newlines) else len(ctx.text))
 
 
 def _before_span(text: str, lo: int, pos: int) -> tuple[int, int]:
@@ -684,10 +729,8 @@ def _is_entityish(span: tuple[int, int], ctx: _Ctx) -> bool:
     phrase = ctx.text[s:e].strip()
     if not phrase:
         return False
-    for ent in ctx.entities:
-        if ent.start > s + 1:
-            break
-        if ctx.text[ent.start:ent.end].strip() == phrase and abs(ent.start - s) <= 1:
+    for ent in ctx.starting(s - 1, s + 1):
+        if ctx.text[ent.start:ent.end].strip() == phrase:
             return True
     if ctx.cues:
         p = re.sub(r"\s+", "", phrase)
@@ -901,7 +944,7 @@ def _usable(e: Entity, ctx: _Ctx) -> bool:
 
 
 def _entities_in(lo: int, hi: int, ctx: _Ctx) -> list[Entity]:
-    return [e for e in ctx.entities if lo <= e.start and e.end <= hi and _usable(e, ctx)]
+    return [e for e in ctx.starting(lo, hi) if e.end <= hi and _usable(e, ctx)]
 
 
 def _entity(q: Quantity, before_span, after_span, clause_start, s_start, ctx: _Ctx):
@@ -922,7 +965,8 @@ def _entity_surface(e: Entity, ctx: _Ctx) -> str:
 def _surface_end(e: Entity, ctx: _Ctx) -> int:
     text = ctx.text
     end = e.end
-    for f in ctx.entities:
+    for k in range(bisect.bisect_left(ctx.ent_starts, end), len(ctx.entities)):
+        f = ctx.entities[k]
         if f.start == end and f.label != "PERSON" and e.label != "PERSON" \
                 and not (f.label == "PLACE" and e.label != "PLACE"):
             end = f.end
@@ -941,7 +985,7 @@ def _entity_choice(q: Quantity, before_span, after_span, clause_start, s_start, 
     text = ctx.text
     # an age belongs to the person named with it: 68岁的村民邵泽林, 李明今年61岁
     if q.unit == "岁":
-        for e in ctx.entities:
+        for e in ctx.starting(clause_start, q.end + 8):
             if e.label == "PERSON" and (q.end <= e.start <= q.end + 8 and e.end <= after_span[1] + 8
                                         and not any(c in CLAUSE_END for c in text[q.end:e.start])
                                         or clause_start <= e.start and e.end <= q.start):
@@ -952,19 +996,17 @@ def _entity_choice(q: Quantity, before_span, after_span, clause_start, s_start, 
         pass
     if m is not None:
         lo = ctx.sentences[max(0, _sentence_of(s_start, ctx) - 1)][0]
-        orgs = [e for e in ctx.entities if lo <= e.start and e.end <= m.start()
+        orgs = [e for e in ctx.starting(lo, m.start()) if e.end <= m.start()
                 and e.label in ("COMPANY", "ORG", "GOV") and _usable(e, ctx)]
         if orgs:
             return orgs[-1]
     # (1) the phrase before the number is an entity (其中，胶州市11件)
     bs, be = before_span
     phrase = text[bs:be].strip()
-    in_list = text[bs - 1:bs] in ("、", "和", "与", "及") and any(e.end == bs - 1 for e in ctx.entities)
+    in_list = text[bs - 1:bs] in ("、", "和", "与", "及") and any(e.end == bs - 1 for e in ctx.covering(bs - 2, bs - 1))
     if phrase and not in_list:
-        for e in ctx.entities:
-            if e.start > be:
-                break
-            if text[e.start:e.end].strip() == phrase and abs(e.start - bs) <= 1:
+        for e in ctx.starting(bs - 1, min(bs + 1, be)):
+            if text[e.start:e.end].strip() == phrase:
                 return e
         if ctx.cues and _is_entityish(before_span, ctx):
             return re.sub(r"\s+", "", phrase)
@@ -972,19 +1014,16 @@ def _entity_choice(q: Quantity, before_span, after_span, clause_start, s_start, 
         return None
     # (2) the counted noun starts with an entity (18家德国企业)
     if q.kind != "rank" or after_span[1] > after_span[0]:
-        for e in ctx.entities:
-            if e.start > q.end + 1:
-                break
+        for e in ctx.starting(q.end, q.end + 1):
             # the counted noun is the entity's type, not the entity itself (56座英苗书屋)
-            if e.start in (q.end, q.end + 1) and e.end < after_span[1] and _usable(e, ctx):
+            if e.end < after_span[1] and _usable(e, ctx):
                 return e
     # (1b) the possessor right before 的 + number: 带着太平庄中心小学的6个孩子
-    for e in ctx.entities:
-        if e.start > q.start or q.kind == "rank":
-            break
-        if e.end == q.start - 1 and text[e.end] == "的" and e.start >= clause_start and _usable(e, ctx) \
-                and text[e.start - 1:e.start] not in ("在", "于", "、", "和", "与", "及"):
-            return e
+    if q.kind != "rank":
+        for e in ctx.starting(clause_start, q.start):
+            if e.end == q.start - 1 and text[e.end] == "的" and _usable(e, ctx) \
+                    and text[e.start - 1:e.start] not in ("在", "于", "、", "和", "与", "及"):
+                return e
     # entities listed as members of the counted set (A、B、C等20余家企业, 湖北、湖南、江西3省)
     # are not what it is about
     skips = [_enumeration(clause_start, q.start, ctx), _listed_before(clause_start, q.start, ctx)]
@@ -1023,7 +1062,7 @@ def _listed_before(clause_start: int, pos: int, ctx: _Ctx) -> tuple[int, int]:
     if text.endswith("等", 0, k) or text.endswith("的", 0, k):
         k -= 1
     j, count = k, 0
-    ends = {e.end: e for e in ctx.entities if clause_start <= e.start and e.end <= pos}
+    ends = {e.end: e for e in ctx.starting(clause_start, pos) if e.end <= pos}
     while j > clause_start:
         jj = j - 1 if text[j - 1] in QUOTE_CLOSE else j
         e = ends.get(jj)
@@ -1086,7 +1125,8 @@ def _time(q: Quantity, s_start: int, ctx: _Ctx, s_end: int | None = None) -> tup
     (…30吨马铃薯预计将于27日运抵)."""
     best = None
     after = None
-    for ts, te in ctx.times:
+    for k in range(bisect.bisect_left(ctx.time_starts, min(s_start, q.start)), len(ctx.times)):
+        ts, te = ctx.times[k]
         if ts >= q.start:
             if after is None and ts >= q.end and (s_end is None or te <= s_end) \
                     and not any(c in CLAUSE_END for c in ctx.text[q.end:ts]):

@@ -45,6 +45,14 @@ import yaml
 
 RESOURCE = Path(__file__).parent / "resources" / "units.yaml"
 
+KINDS = ("count", "money", "area", "length", "weight", "percent", "rank", "other")
+BOUNDS = ("approx", "lower", "upper")
+# the layout of a catalogue file: every key it may hold (a key outside these would be ignored)
+CATALOGUE_KEYS = {"multipliers": dict, "units": dict, "time_units": list, "rank_units": list,
+                  "currency_prefix": list, "qualifiers": dict}
+UNIT_KEYS = ("kind", "base", "factor", "written", "not_before", "noun")
+QUALIFIER_KEYS = {"prefix": dict, "suffix": dict, "magnitude_prefix": dict, "verb_gap": dict, "gap_verbs": list}
+
 FW_DIGITS = "０１２３４５６７８９"
 _FW_TABLE = {ord(c): ord("0") + i for i, c in enumerate(FW_DIGITS)}
 _FW_TABLE.update({ord("．"): ord("."), ord("，"): ord(","), ord("％"): ord("%")})
@@ -80,8 +88,8 @@ class Catalogue:
         self.gap_verbs: list[str] = [v for v in (q.get("gap_verbs") or []) if v]
         self.currency_prefix: list[str] = sorted((c for c in (data.get("currency_prefix") or []) if c), key=len, reverse=True)
         for name, spec in self.units.items():
-            if spec.get("kind") not in {"count", "money", "area", "length", "weight", "percent", "rank", "other"}:
-                raise ValueError(f"unit {name!r}: unknown kind {spec.get('kind')!r}")
+            if spec.get("kind") not in KINDS:
+                raise ValueError(f"unit {name!r}: kind {spec.get('kind')!r} is not one of {', '.join(KINDS)}")
         self.unit_re = _alternation(self.units)
         self.mult_re = _alternation(self.multipliers)
         self.time_re = re.compile(r"个?(?:多|余|几|半)?(?:" + "|".join(
@@ -137,11 +145,59 @@ def _alternation(words: Iterable[str]) -> re.Pattern | None:
 
 
 def _read_yaml(path: Path) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+    """A catalogue file, checked: a key it holds that the catalogue does not know, or a
+    value of the wrong shape, raises ValueError naming the file and the key."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: not a file")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: cannot read the unit catalogue: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: a unit catalogue must be a mapping")
+    problem = _catalogue_problem(data)
+    if problem:
+        raise ValueError(f"{path}: {problem}")
     return data
+
+
+def _shape_problem(key: str, value, shape: type) -> str | None:
+    if value is None or isinstance(value, shape):
+        return None
+    return f"{key}: must be a {'mapping' if shape is dict else 'list'}"
+
+
+def _catalogue_problem(data: dict) -> str | None:
+    """The first key of a catalogue file that would be ignored or misread, described."""
+    for key, value in data.items():
+        if key not in CATALOGUE_KEYS:
+            return f"unknown key {key!r} (allowed: {', '.join(CATALOGUE_KEYS)})"
+        problem = _shape_problem(key, value, CATALOGUE_KEYS[key])
+        if problem:
+            return problem
+    for name, spec in (data.get("units") or {}).items():
+        if spec is None:
+            continue  # removes a shipped unit
+        if not isinstance(spec, dict):
+            return f"units.{name}: must be a mapping (kind, base, factor ...)"
+        for key in spec:
+            if key not in UNIT_KEYS:
+                return f"units.{name}: unknown key {key!r} (allowed: {', '.join(UNIT_KEYS)})"
+        if "kind" in spec and spec["kind"] not in KINDS:
+            return f"units.{name}.kind: {spec['kind']!r} is not one of {', '.join(KINDS)}"
+    for key, value in (data.get("qualifiers") or {}).items():
+        if key not in QUALIFIER_KEYS:
+            return f"qualifiers: unknown key {key!r} (allowed: {', '.join(QUALIFIER_KEYS)})"
+        problem = _shape_problem(f"qualifiers.{key}", value, QUALIFIER_KEYS[key])
+        if problem:
+            return problem
+        if isinstance(value, dict):
+            for word, bound in value.items():
+                if bound is not None and bound not in BOUNDS:
+                    return f"qualifiers.{key}.{word}: {bound!r} is not one of {', '.join(BOUNDS)}"
+    return None
 
 
 def merge_catalogues(base: dict, over: dict) -> dict:
@@ -619,5 +675,5 @@ def _finish(text: str, q: Quantity, cat: Catalogue, bound: str, qualifiers: list
     return q
 
 
-__all__ = ["Catalogue", "Quantity", "parse_number", "parse_decimal", "scan_quantities", "default_catalogue",
+__all__ = ["KINDS", "Catalogue", "Quantity", "parse_number", "parse_decimal", "scan_quantities", "default_catalogue",
            "merge_catalogues", "RESOURCE"]

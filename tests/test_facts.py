@@ -209,6 +209,30 @@ def test_kind_filter_and_ranks_switch():
     assert [f.kind for f in facts(text, kinds=["rank"])] == ["rank"]
 
 
+@pytest.mark.parametrize("facts_section, message", [
+    ("kinds: [count, mony]",
+     "facts.kinds: Value error, unknown kind 'mony' (allowed: count, money, area, length, weight, percent, rank, other)"),
+    ("units: [units.yaml]",
+     "facts.units: Value error, {tmp}/units.yaml: units.桶: unknown key 'nuon' (allowed: kind, base, factor, written, "
+     "not_before, noun)"),
+    ("units: [.]", "facts.units: Value error, {tmp}: not a file"),
+], ids=["unknown kind", "unknown key in a unit catalogue", "catalogue is a folder"])
+def test_settings_that_would_match_nothing_stop_the_run(tmp_path, facts_section, message):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    (tmp_path / "in.txt").write_text("青岛已累计培育1906家创新型中小企业。", encoding="utf-8")
+    (tmp_path / "units.yaml").write_text("units:\n  桶: {kind: count, nuon: true}\n", encoding="utf-8")
+    config = tmp_path / "x.yaml"
+    config.write_text(f"stages: [layout, segment, facts]\ninput:\n  paths: [in.txt]\nfacts:\n  {facts_section}\n"
+                      "output:\n  dir: out\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(config)])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {config}: " + message.format(tmp=tmp_path)
+    assert not (tmp_path / "out").exists()
+
+
 def test_user_units_from_config(tmp_path):
     p = tmp_path / "units.yaml"
     p.write_text("units:\n  标箱: {kind: count}\n", encoding="utf-8")

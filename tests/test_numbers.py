@@ -227,3 +227,34 @@ def test_decision_forms(text, mention, value, unit, kind, bound):
 @pytest.mark.parametrize("text", ["人均收入", "六部门联合", "两位数增长", "另一半"])
 def test_unit_that_starts_a_word_is_no_classifier(text):
     assert all(q.unit is None for q in scan_quantities(text))
+
+
+@pytest.mark.parametrize("yaml_text, problem", [
+    ("unit:\n  桶: {kind: count}\n",
+     "unknown key 'unit' (allowed: multipliers, units, time_units, rank_units, currency_prefix, qualifiers)"),
+    ("units:\n  桶: {kind: count, nuon: true}\n",
+     "units.桶: unknown key 'nuon' (allowed: kind, base, factor, written, not_before, noun)"),
+    ("units:\n  桶: {kind: mony}\n", "units.桶.kind: 'mony' is not one of count, money, area, length, weight, percent, rank, other"),
+    ("units:\n  桶: count\n", "units.桶: must be a mapping (kind, base, factor ...)"),
+    ("units: [桶]\n", "units: must be a mapping"),
+    ("qualifiers:\n  prefx: {约: approx}\n",
+     "qualifiers: unknown key 'prefx' (allowed: prefix, suffix, magnitude_prefix, verb_gap, gap_verbs)"),
+    ("qualifiers:\n  prefix: {约: aprox}\n", "qualifiers.prefix.约: 'aprox' is not one of approx, lower, upper"),
+    ("time_units: 周\n", "time_units: must be a list"),
+    ("- 桶\n", "a unit catalogue must be a mapping"),
+    ("units: {桶: [\n", "cannot read the unit catalogue"),
+])
+def test_a_catalogue_file_with_keys_it_would_ignore_is_refused(tmp_path, yaml_text, problem):
+    path = tmp_path / "units.yaml"
+    path.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(ValueError) as err:
+        Catalogue.load([path])
+    assert str(err.value).startswith(f"{path}: {problem}")
+
+
+def test_a_catalogue_entry_may_amend_a_shipped_unit_without_repeating_its_kind(tmp_path):
+    path = tmp_path / "units.yaml"
+    path.write_text("units:\n  元: {not_before: [宵]}\nqualifiers:\n  suffix: {多: null}\n", encoding="utf-8")
+    cat = Catalogue.load([path])
+    assert cat.units["元"]["kind"] == "money" and cat.units["元"]["not_before"][-1] == "宵"
+    assert "多" not in cat.suffix
