@@ -49,7 +49,7 @@ def test_speech_verb_inside_a_word_cues_no_name(text, not_a_name):
     ("消息说，中国银监会已通知国内银行暂停业务。", "中国银监会已通知国内银行"),
     ("两国代表在上海签署协议。", "上海签署"),
     ("他们希望日本航空自卫队早日部署新系统。", "日本航空自卫队早日部署"),
-    ("苏州切实加强基层党校建设。", "苏州切实加强基层党校"),
+    ("苏州还要加强一些基层党校。", "苏州还要加强一些基层党校"),
 ])
 def test_suffix_organisations_do_not_swallow_clauses(text, clause):
     assert clause not in {t for t, _ in spans(text)}
@@ -72,3 +72,15 @@ def test_function_and_verb_words_list():
 ])
 def test_two_character_company_ending_in_a_particle(text, expected):
     assert (("美的", "COMPANY") in spans(text)) is expected
+
+
+@pytest.mark.parametrize("text,inside", [
+    ("帮助发展中国家提高能力。", "中国"),     # GUIDELINES: not 中国 inside 发展中国家
+    ("巡逻队登上喀喇昆仑山。", "昆仑山"),
+])
+def test_a_place_ending_a_longer_word_is_no_place(text, inside):
+    assert inside not in {t for t, _ in spans(text)}
+
+
+def test_a_place_inside_no_longer_word_stays():
+    assert ("中国", "PLACE") in spans("中国同各国加强合作。")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable
 
 from .chars import is_cjk
@@ -18,6 +19,20 @@ def not_in_org_names() -> dict[str, str]:
     """Words never inside an organisation name, with their jieba tag (``build_not_in_org_names.py``)."""
     with open(RESOURCES / "not_in_org_names.txt", encoding="utf-8") as fh:
         return dict(line.rstrip("\n").split("\t") for line in fh if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def longer_words(min_freq: int = 20) -> frozenset[str]:
+    """Words of three to six characters of jieba's dictionary with frequency >= ``min_freq``."""
+    import jieba
+
+    out = set()
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as fh:
+        for line in fh:
+            word, freq = line.split(" ", 2)[:2]
+            if 3 <= len(word) <= 6 and int(freq) >= min_freq:
+                out.add(word)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=1)
@@ -70,14 +85,24 @@ class Extractor:
     def _splits_word(self, text: str, s: int, e: int, entry: GazEntry) -> bool:
         """A two-character organisation name whose first character ends a word with the one
         before it (其中|兴业, 媲美|的) or whose last character starts one with the next (公安部|门),
-        or that ends in a particle and runs on into more words (很美的风景: 美的 only stands alone,
-        as in 美的、格力)."""
-        if e - s != 2 or entry.label == "PLACE":
+        or that ends in a particle and runs on into more words (很美的风景: 美的 stands alone, as
+        in 美的、格力, or before an organisation suffix, as in 美的集团)."""
+        if entry.label == "PLACE":
+            return self._inside_longer_word(text, s, e)
+        if e - s != 2:
             return False
         cw = common_words()
-        if text[e - 1] in "的地得了着过" and e < len(text) and is_cjk(text[e]):
+        if text[e - 1] in "的地得了着过" and e < len(text) and is_cjk(text[e]) \
+                and not any(text.startswith(suf, e) for suf in self._suffix_by_first.get(text[e], ())):
             return True
         return (s > 0 and text[s - 1:s + 1] in cw) or (e < len(text) and text[e - 1:e + 1] in cw)
+
+    @staticmethod
+    def _inside_longer_word(text: str, s: int, e: int) -> bool:
+        """``text[s:e]`` ends a longer word of jieba's dictionary that starts before it
+        (中国 in 发展中国家, 昆仑山 in 喀喇昆仑山, 北海 in 北海道): part of another word."""
+        words = longer_words()
+        return any(text[a:b] in words for a in range(max(0, s - 3), s) for b in range(e, min(len(text), a + 6) + 1))
 
     # ------------------------------------------------------------------ organisations
     def _boundary_left(self, text: str, i: int, lo: int) -> int:
@@ -100,23 +125,28 @@ class Extractor:
             j -= 1
         return j
 
-    _VERB_TAGS = ("v", "vd", "l", "i")
+    _VERB_TAGS = ("v", "vd")
+    _PHRASE_TAGS = ("l", "i")  # set phrases and idioms: 生态环境 (…生态环境局) stays, 签|署 does not
     # bodies named after their task take a verb phrase (…推进…工作领导小组, …学习贯彻…宣讲团)
     _TASK_SUFFIXES = ("领导小组", "小组", "工作组", "专班", "指挥部", "宣讲团", "委员会", "办公室")
 
     @staticmethod
     def _crosses_clause(text: str, s: int, i: int, e: int) -> bool:
-        """The organisation ``text[s:e]`` (suffix at ``i``), cut into words, holds a word never
-        seen inside an organisation name (``早日``, ``一些``, ``通知``, ``签|署``: see
-        ``not_in_org_names.txt``) before its suffix: a clause, not a name.  Verbs are allowed
-        in task bodies (:attr:`_TASK_SUFFIXES`) unless they take the suffix's first character."""
+        """The organisation ``text[s:e]`` (suffix at ``i``), cut into words, holds before its
+        suffix a word never seen inside an organisation name (``早日``, ``一些``, ``通知``:
+        see ``not_in_org_names.txt``) or one that takes the suffix's first character
+        (``签|署``): a clause, not a name.  Verbs are allowed in task bodies
+        (:attr:`_TASK_SUFFIXES`), set phrases everywhere."""
         words = not_in_org_names()
         task = text.endswith(Extractor._TASK_SUFFIXES, s, e)
         k = s
         for w in _word_cutter().cut(text[s:e], HMM=False):
             tag = words.get(w)
-            if tag is not None and k < i and not (task and tag in Extractor._VERB_TAGS and k + len(w) <= i):
-                return True
+            if tag is not None and k < i:
+                if k + len(w) > i:
+                    return True
+                if not (tag in Extractor._PHRASE_TAGS or (task and tag in Extractor._VERB_TAGS)):
+                    return True
             k += len(w)
         return False
 

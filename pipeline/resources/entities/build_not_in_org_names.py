@@ -5,8 +5,9 @@ crosses one of these words (``签署``, ``通知``, ``早日``, ``一些``) is a
 (``中国银监会已通知国内银行``).  The list: two- to four-character words of jieba's dictionary
 with frequency >= 50 (four-character phrases such as ``切实加强``: >= 3) and a verb, adverb, pronoun, numeral, preposition, conjunction, particle,
 time, direction or idiom tag, that occur inside fewer than two distinct organisation names of
-the MSRA, CLUENER, Weibo and Resume training sets and ``known_names.tsv`` (so that ``发展``,
-``管理``, ``代表``, ``促进`` stay allowed) and are no name of ``known_names.tsv`` or
+the MSRA, CLUENER, Weibo and Resume training sets, ``known_names.tsv`` and the company short
+names and brand words of ../shared/datasets/lexicons (so that ``发展``, ``管理``, ``代表``,
+``促进``, ``远航`` stay allowed) and are no name of ``known_names.tsv`` or
 ``divisions.tsv`` (``即墨``).  One ``word<TAB>tag`` per line.  Rebuild (needs ../shared/datasets)::
 
     .venv/bin/python pipeline/resources/entities/build_not_in_org_names.py
@@ -34,6 +35,9 @@ def main() -> None:
     for name, rel in SETS:
         for sent in corpora.load_mapped(name, DATASETS / rel):
             orgs.update(sent.text[a:b] for a, b, label in sent.spans if label in ("ORG", "COMPANY", "GOV"))
+    for lexicon in ("company_short_names.txt", "companyparser_brand.txt"):
+        with open(DATASETS / "lexicons" / lexicon, encoding="utf-8-sig") as fh:
+            orgs.update(w for w in (line.strip() for line in fh) if len(w) >= 2)
     with open(HERE / "known_names.tsv", encoding="utf-8") as fh:
         known = {line.split("\t")[0] for line in fh if not line.startswith("#")}
     orgs |= known
