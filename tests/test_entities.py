@@ -6,6 +6,7 @@ trained model.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -483,3 +484,75 @@ def test_backend_that_cannot_start_is_one_line(how, monkeypatch, write_config, t
     assert result.exit_code == 2, result.output
     assert "entities: cannot start the stage: cannot load NER backend 'broken': KeyError: 'orgtype'" in result.output
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+# ----------------------------------------------------------------------------- long documents
+
+PAGE = (Path(__file__).resolve().parent.parent / "data" / "raw" / "000_5072bf7ae566881d.txt").read_text(encoding="utf-8")
+PAGE_SPANS = {"青岛市": "PLACE", "海信集团": "COMPANY", "胶州市洋河镇": "PLACE", "供应海": "ORG", "化合物半导体": "ORG"}
+
+
+class CountedText(str):
+    """A document text that counts the searches made in it (startswith, endswith, find)."""
+
+    searches = 0
+
+    def startswith(self, *args):
+        CountedText.searches += 1
+        return str.startswith(self, *args)
+
+    def endswith(self, *args):
+        CountedText.searches += 1
+        return str.endswith(self, *args)
+
+    def find(self, *args):
+        CountedText.searches += 1
+        return str.find(self, *args)
+
+
+def page_copies(n: int, monkeypatch=None):
+    """Entities, officials and work done for ``n`` copies of the sample page as one document:
+    searches in the text and reads of candidate spans (``Cand`` attributes)."""
+    from pipeline.entities import merge
+
+    reads = [0]
+    if monkeypatch is not None:
+        get = merge.Cand.__getattribute__
+
+        def counted(self, name):
+            reads[0] += 1
+            return get(self, name)
+
+        monkeypatch.setattr(merge.Cand, "__getattribute__", counted)
+    text = CountedText("\n".join([PAGE] * n))
+    CountedText.searches = 0
+    ents, offs = extract_entities(text, backend="fake", backend_options={"spans": PAGE_SPANS})
+    if monkeypatch is not None:
+        monkeypatch.undo()
+    return ents, offs, CountedText.searches, reads[0]
+
+
+def test_many_articles_in_one_document_give_the_entities_of_each():
+    """The page written 12 times as one document: each copy has the page's entities (rules,
+    short names, propagation, places and model spans alike) and the officials are the page's."""
+    one, one_offs, _, _ = page_copies(1)
+    assert len(one) > 200 and any(e.method == "model:fake" for e in one)
+    n, step = 12, len(PAGE) + 1
+    many, many_offs, _, _ = page_copies(n)
+
+    def rows(ents, k):
+        return [(e.start - k * step, e.end - k * step, e.label, e.method, e.canonical, e.adcode) for e in ents]
+
+    for k in range(n):
+        assert rows([e for e in many if k * step <= e.start < (k + 1) * step], k) == rows(one, 0)
+    assert [(o.person, o.titles, o.orgs) for o in many_offs] == [(o.person, o.titles, o.orgs) for o in one_offs]
+
+
+def test_entity_work_grows_with_the_length_not_its_square(monkeypatch):
+    # every lookup is near a position (bisection, indexes by character), never a pass over all
+    # the names or spans found before: 16 copies of the page cost 16 times one page
+    _, _, searches_one, reads_one = page_copies(1, monkeypatch)
+    _, _, searches_many, reads_many = page_copies(16, monkeypatch)
+    assert searches_one > 0 and reads_one > 0
+    assert searches_many <= 16 * searches_one * 1.1
+    assert reads_many <= 16 * reads_one * 1.1

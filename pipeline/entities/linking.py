@@ -10,6 +10,21 @@ from .merge import Cand
 _ALIAS = re.compile(r"[（(]\s*(?:以下)?(?:简称|下称)\s*[：:]?\s*[“\"「]?([^”\"」）)，,、\s]{2,12})[”\"」]?\s*[）)]")
 
 
+def occurrences(text: str, names) -> dict[str, list[int]]:
+    """Every start of each name (two characters or more) in ``text``, overlapping ones too, found
+    in one pass over the text by the names' first two characters: searching the text once per
+    name takes time that grows with the text's length times the number of names it holds."""
+    by_head: dict[str, list[str]] = {}
+    for name in names:
+        by_head.setdefault(name[:2], []).append(name)
+    out: dict[str, list[int]] = {name: [] for name in names}
+    for i in range(len(text) - 1):
+        for name in by_head.get(text[i:i + 2], ()):
+            if text.startswith(name, i):
+                out[name].append(i)
+    return out
+
+
 class Linking:
     """Part of :class:`~pipeline.entities.stage.EntityStage`: ``link:short_name`` (tier 3) and
     ``propagate`` (tier 2) candidates from the spans resolved so far (uses ``res``)."""
@@ -60,17 +75,12 @@ class Linking:
             for sh in shorts:
                 if sh != full and sh not in r.not_entities and not (sh in r.gaz and r.gaz[sh].label != "COMPANY"):
                     forms.setdefault(sh, full)
+        # a place written right before the short name belongs to it (青岛顺威)
+        place_ending = {c.end: c.start for c in chosen if c.label == "PLACE" and c.method.startswith("gazetteer")}
+        found = occurrences(text, forms)
         for sh, full in forms.items():
-            k = text.find(sh)
-            while k != -1:
-                e = k + len(sh)
-                s = k
-                # a place written right before the short name belongs to it (青岛顺威)
-                for c in chosen:
-                    if c.end == k and c.label == "PLACE" and c.method.startswith("gazetteer"):
-                        s = c.start
-                out.append(Cand(s, e, "COMPANY", "link:short_name", 3, full))
-                k = text.find(sh, k + 1)
+            for k in found[sh]:
+                out.append(Cand(place_ending.get(k, k), k + len(sh), "COMPANY", "link:short_name", 3, full))
         return out, forms
 
     def _propagate(self, text: str, chosen: list[Cand]) -> list[Cand]:
@@ -81,10 +91,5 @@ class Linking:
             t = text[c.start:c.end]
             if len(nospace(t)) >= 2 and t == nospace(t):
                 seen.setdefault(t, c)
-        out = []
-        for t, c in seen.items():
-            k = text.find(t)
-            while k != -1:
-                out.append(Cand(k, k + len(t), c.label, "propagate", 2, c.info))
-                k = text.find(t, k + 1)
-        return out
+        found = occurrences(text, seen)
+        return [Cand(k, k + len(t), c.label, "propagate", 2, c.info) for t, c in seen.items() for k in found[t]]

@@ -11,6 +11,7 @@ Finally the guideline exclusions drop ``青``, deictic words (``我市``, ``全�
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -143,7 +144,13 @@ class ModelMerge:
 
     def _merge_model(self, text: str, chosen: list[Cand], spans: list[tuple[int, int, str]]) -> list[Cand]:
         r = self.res
-        out = list(chosen)
+        out: list[Cand | None] = list(chosen)  # None where a model span replaced the span
+        # the kept spans by start (``order``: their indices in ``out``), so that the spans a model
+        # span overlaps are found without trying them all: those starting less than the
+        # longest span's length before it
+        order = sorted(range(len(out)), key=lambda i: out[i].start)
+        starts = [out[i].start for i in order]
+        longest = max((c.length for c in chosen), default=0)
         method = f"model:{self.backend_name}"
         for s, e, label in sorted(spans, key=lambda x: (x[0], -(x[1] - x[0]))):
             if label not in LABELS or e <= s:
@@ -160,10 +167,16 @@ class ModelMerge:
                 if st.model_surname_check and label == "PERSON" and not self._person_ok(t, text[e:e + 2]):
                     continue
             m = Cand(s, e, label, method, 1)
-            clash = [c for c in out if _overlaps(c, m)]
-            if not clash:
-                out.append(m)
+            near = range(bisect.bisect_left(starts, s - longest), bisect.bisect_left(starts, e))
+            hits = [k for k in near if _overlaps(out[order[k]], m)]
+            if hits and not self._model_wins(text, m, t, [out[order[k]] for k in hits]):
                 continue
-            if self._model_wins(text, m, t, clash):
-                out = [c for c in out if c not in clash] + [m]
-        return sorted(out, key=lambda c: c.start)
+            for k in reversed(hits):
+                out[order[k]] = None
+                del order[k], starts[k]
+            k = bisect.bisect_right(starts, s)
+            order.insert(k, len(out))
+            starts.insert(k, s)
+            out.append(m)
+            longest = max(longest, m.length)
+        return sorted((c for c in out if c is not None), key=lambda c: c.start)

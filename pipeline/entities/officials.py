@@ -34,6 +34,7 @@ another title of the same person is dropped (``国家主席`` and ``主席`` -> 
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -64,6 +65,38 @@ _COUNTED = re.compile(r"[\d０-９一二三四五六七八九十百千万两几�
 
 def _is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff"
+
+
+class NameIndex:
+    """Names known in a document, by first and last character: the longest one starting or
+    ending at a position is found without trying them all (long documents know many)."""
+
+    def __init__(self, names: Iterable[str]):
+        self.names = set(names)
+        self._by_first: dict[str, list[str]] = {}
+        self._by_last: dict[str, list[str]] = {}
+        for n in self.names:
+            if n:
+                self._by_first.setdefault(n[0], []).append(n)
+                self._by_last.setdefault(n[-1], []).append(n)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def longest_at(self, text: str, k: int, min_len: int = 1) -> int | None:
+        """Length of the longest name (``min_len`` characters or more) starting at ``k``."""
+        lens = [len(n) for n in self._by_first.get(text[k:k + 1], ()) if len(n) >= min_len and text.startswith(n, k)]
+        return max(lens, default=None)
+
+    def longest_before(self, text: str, k: int, min_len: int = 1) -> int | None:
+        """Length of the longest name (``min_len`` characters or more) ending at ``k``."""
+        lens = [len(n) for n in self._by_last.get(text[k - 1:k] if k else "", ())
+                if len(n) >= min_len and text.endswith(n, 0, k)]
+        return max(lens, default=None)
+
+    def inside(self, s: str, min_len: int = 1) -> bool:
+        """Whether a name (``min_len`` characters or more) occurs in ``s``."""
+        return any(self.longest_at(s, k, min_len) is not None for k in range(len(s)))
 
 
 @dataclass
@@ -298,15 +331,11 @@ class OfficialFinder:
             return None  # 华侨委主任委员于某: a title of its own follows
         return e
 
-    def _name_ending_at(self, text: str, k: int, known: set[str], model_ends: dict[int, int]) -> int | None:
+    def _name_ending_at(self, text: str, k: int, known: NameIndex, model_ends: dict[int, int]) -> int | None:
         """Start of a person's name that ends at ``k`` (before a title or verb), or None."""
-        best = None
-        for name in known:
-            if len(name) >= 2 and text.endswith(name, 0, k):
-                if best is None or len(name) > k - best:
-                    best = k - len(name)
-        if best is not None:
-            return best
+        length = known.longest_before(text, k, 2)
+        if length is not None:
+            return k - length
         if k in model_ends:
             s = self._extend_left(text, model_ends[k])
             if 2 <= k - s <= 20 and self._valid_name(text, s, k):
@@ -537,6 +566,7 @@ class OfficialFinder:
         known = {text[h.start:h.end] for h in holders}
         known |= {text[s:e] for s, e in model if self._valid_name(text, s, e)}
         known |= {n for n, g in self.r.gaz.items() if g.label == "PERSON" and n in text}
+        index = NameIndex(known)
 
         # 2. a title right after the name (习近平主席)
         for w in self.o.titles_after:
@@ -551,18 +581,19 @@ class OfficialFinder:
                     continue  # part of a longer title (主任医师, 副主席)
                 if any(h.start == e for h in holders):
                     continue  # 应国家主席习近平邀请: the title is the next name's
-                s = self._name_ending_at(text, k, known, model_ends)
+                s = self._name_ending_at(text, k, index, model_ends)
                 if s is None:
                     continue
                 holders.append(Holder(s, k, [w], "after"))
 
         known |= {text[h.start:h.end] for h in holders}
-        self._sure = {text[h.start:h.end] for h in holders} | {
-            n for n, g in self.r.gaz.items() if g.label == "PERSON" and n in text}
+        index = NameIndex(known)
+        self._sure = NameIndex({text[h.start:h.end] for h in holders} | {
+            n for n, g in self.r.gaz.items() if g.label == "PERSON" and n in text})
         # 3. verbs of office
-        holders += self._verbs(text, known, model_ends, model_starts, {h.start for h in holders})
+        holders += self._verbs(text, index, model_ends, model_starts, {h.start for h in holders})
         # 4. apposition: 张某，某公司总经理，
-        holders += self._appositions(text, known)
+        holders += self._appositions(text, index)
         return sorted(holders, key=lambda h: (h.start, h.end))
 
     def _after_office_word(self, text: str, t_end: int) -> bool:
@@ -571,7 +602,7 @@ class OfficialFinder:
         seg = text[s:t_end]
         return any(seg.startswith(f) or f in seg for f in ("时任", "现任", "曾任", "原任", "前任", "历任"))
 
-    def _verbs(self, text: str, known: set[str], model_ends: dict[int, int],
+    def _verbs(self, text: str, known: NameIndex, model_ends: dict[int, int],
                model_starts: dict[int, int], titled_starts: set[int] = frozenset()) -> list[Holder]:
         out: list[Holder] = []
         o = self.o
@@ -589,7 +620,7 @@ class OfficialFinder:
                     continue
                 titles, ph_end = ph
                 phrase = text[k + len(v):ph_end]
-                if any(n in phrase for n in self._sure if len(n) >= 2) or \
+                if self._sure.inside(phrase, 2) or \
                         any(w in phrase for w in o.verbs if len(w) >= 2):
                     continue  # 现任局长米某担任总理: a name inside is no position
                 # the holder: a name right before the verb (after adverbs), else the sentence's subject
@@ -652,7 +683,7 @@ class OfficialFinder:
         """提名X担任Y: the person right before the verb is found by _name_ending_at; nothing here."""
         return None
 
-    def _subject(self, text: str, k: int, known: set[str]) -> tuple[int, int] | None:
+    def _subject(self, text: str, k: int, known: NameIndex) -> tuple[int, int] | None:
         """The person a sentence starts with (after an optional time phrase and comma)."""
         s = k
         while s > 0 and text[s - 1] not in _SENTENCE_END:
@@ -669,10 +700,7 @@ class OfficialFinder:
         if 0 < c <= 30:  # after a dateline or byline: 据新华社电（记者某某）刘某，
             starts.append(s + c + 1)
         for st in starts:
-            best = None
-            for name in known:
-                if text.startswith(name, st) and (best is None or len(name) > best):
-                    best = len(name)
+            best = known.longest_at(text, st)
             if best is None:
                 e = self.ex._name_at(text, st) or self._cn_name_loose(text, st)
                 if e is not None and self._valid_name(text, st, e):
@@ -683,17 +711,15 @@ class OfficialFinder:
                     return st, st + best
         return None
 
-    def _appositions(self, text: str, known: set[str]) -> list[Holder]:
+    def _appositions(self, text: str, known: NameIndex) -> list[Holder]:
         """张某，某公司总经理，… / 张某（某公司总经理）: a name opening a clause, then its title."""
         out = []
         for k in range(len(text)):
             prev = text[k - 1] if k > 0 else "\n"
             if prev not in _CLAUSE_END and prev not in "“（(：:":
                 continue
-            e = None
-            for name in known:
-                if len(name) >= 2 and text.startswith(name, k) and (e is None or k + len(name) > e):
-                    e = k + len(name)
+            length = known.longest_at(text, k, 2)
+            e = None if length is None else k + length
             if e is None:
                 e = self.ex._name_at(text, k)
                 if e is not None and not self._valid_name(text, k, e):
@@ -769,10 +795,15 @@ class OfficialRecords:
                     role = rt
             add(s, e, [role] if role else [])
 
-        taken = [(c.start, c.end) for c in chosen if c.label != "PERSON"]
+        # the other entities by start: those a name overlaps start less than the longest one's
+        # length before it
+        taken = sorted((c.start, c.end) for c in chosen if c.label != "PERSON")
+        starts = [s for s, _ in taken]
+        longest = max((e - s for s, e in taken), default=0)
         for h in titled:
+            near = taken[bisect.bisect_left(starts, h.start - longest):bisect.bisect_left(starts, h.end)]
             # the name is a chosen PERSON, or at least no other entity claims its characters
-            if (h.start, h.end) not in persons and any(s < h.end and h.start < e for s, e in taken):
+            if (h.start, h.end) not in persons and any(s < h.end and h.start < e for s, e in near):
                 continue
             add(h.start, h.end, h.titles)
         out = []

@@ -308,6 +308,7 @@ class Extractor:
                 out.append(Cand(c.start, ext, "PLACE", "regex:address", 5))
                 used_until = ext
         # zone names without a place in front (董家口经济区)
+        place_ends = {p.end for p in places}
         for m in self._ZONE.finditer(text):
             s = m.start()
             head_lo = s
@@ -319,7 +320,7 @@ class Extractor:
             for k in range(head_lo, s - 1):
                 # a head that starts right after a boundary word / punctuation / place
                 if k == 0 or not is_cjk(text[k - 1]) or any(text.endswith(b, 0, k) for b in r.boundary_words) \
-                        or any(p.end == k for p in places):
+                        or k in place_ends:
                     chosen = k
                     break
             if chosen is None:
