@@ -476,6 +476,10 @@ def test_backend_that_cannot_start_is_one_line(how, monkeypatch, write_config, t
     if how == "stage":
         with pytest.raises(StageInitError, match=r"^cannot load NER backend 'broken': KeyError: 'orgtype' "):
             EntityStage(EntityStage.Settings(backend="broken"))
+        # a backend whose module does not import: accepted by the settings, named when the stage starts
+        monkeypatch.setitem(registry.REGISTRIES["ner_backends"], "ghost", "pipeline.backends.ghost:Ghost")
+        with pytest.raises(StageInitError, match=r"^cannot load NER backend 'ghost': No module named 'pipeline.backends.ghost'"):
+            EntityStage(EntityStage.Settings(backend="ghost", backend_options={"model": "x"}))
         return
     (tmp_path / "in.txt").write_text("青岛港发布。\n", encoding="utf-8")
     cfg = write_config({"stages": ["layout", "segment", "entities"], "input": {"paths": ["in.txt"]},

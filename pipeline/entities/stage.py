@@ -130,7 +130,10 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
 
         @model_validator(mode="after")
         def _known_backend_options(self, info: ValidationInfo) -> "EntityStage.Settings":
-            allowed = backend_parameters(registry.get("ner_backends", self.backend))
+            try:
+                allowed = backend_parameters(registry.get("ner_backends", self.backend))
+            except Exception:  # noqa: BLE001 - a backend that does not import says so when the stage starts
+                allowed = None
             if allowed is not None:
                 unknown = [k for k in self.backend_options if k not in allowed]
                 if unknown:
@@ -150,9 +153,8 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
         self.res = (load_resources(s.gazetteers, s.patterns) if (s.gazetteers or s.patterns)
                     else default_resources())
         self.ex = Extractor(self.res)
-        backend_cls = registry.get("ner_backends", s.backend)
         try:
-            self.backend = backend_cls(**s.backend_options)
+            self.backend = registry.get("ner_backends", s.backend)(**s.backend_options)
         except Exception as exc:  # noqa: BLE001 - whatever the backend raises, one line naming it
             what = " ".join(str(exc).split())
             if not what or not isinstance(exc, (OSError, ValueError, ImportError, RuntimeError)):
