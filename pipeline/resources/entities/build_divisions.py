@@ -11,7 +11,7 @@ Output columns (tab separated, UTF-8, one division per row):
 ``name``    full official name (青岛市, 市南区, 珠海路街道)
 ``short``   short form used in running text, or empty (青岛, 市南); short forms of
             county- and town-level divisions are only used by the entity stage
-            when the document mentions the parent province/city (see entities.py)
+            when the document mentions the parent province/city (see entities/places.py)
 ``level``   province | city | county | town
 ``code``    NBS statistical code (2/4/6/9 digits), empty for HK/MO/TW
 ``parent``  code of the containing division (empty for provinces)
