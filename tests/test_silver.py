@@ -188,7 +188,7 @@ def test_measure_with_fake_teachers(tmp_path, teachers):
 def _lexicons(tmp_path):
     folder = tmp_path / "lexicons"
     folder.mkdir()
-    (folder / "THUOCL_diming.txt").write_text("\ufeff北京\t100\n", encoding="utf-8")
+    (folder / "THUOCL_diming.txt").write_text("\ufeff北京\t100\n京\t9\n", encoding="utf-8")
     (folder / "THUOCL_lishimingren.txt").write_text("李四\t5\n", encoding="utf-8")
     (folder / "company_short_names.txt").write_text("腾讯\n\n", encoding="utf-8")
     return folder
@@ -240,3 +240,9 @@ def test_generate_limit_chars(tmp_path, teachers):
     summary = silver.generate("xwlb", tmp_path / "out", "agree", raw_dir=tmp_path / "raw",
                               teachers=teachers, held_out=[], limit_chars=12)
     assert (summary["sentences"], summary["chars"]) == (2, 10)
+
+
+def test_person_check_is_the_entity_stage_name_test():
+    check = silver.PersonCheck()
+    assert check("王小明", "说") and check("约翰森") and check("王某")
+    assert not check("严老汉") and not check("")

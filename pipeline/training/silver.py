@@ -97,7 +97,8 @@ class PersonCheck:
 
 
 def load_lexicons(folder: str | Path = LEXICONS) -> dict[str, frozenset[str]]:
-    """Coarse label -> names, from :data:`LEXICON_FILES` (first column, BOM and blanks dropped)."""
+    """Coarse label -> names, from :data:`LEXICON_FILES` (first column; BOM, blanks and
+    one-character entries dropped)."""
     out: dict[str, set[str]] = {}
     for name, label in LEXICON_FILES.items():
         with open(Path(folder) / name, encoding="utf-8-sig") as fh:
