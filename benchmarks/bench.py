@@ -291,7 +291,7 @@ def plan(args) -> list[tuple[str, str, dict, str]]:
     """(id, kind, params, description) of every measurement."""
     work = Path(args.work)
     corpus = str(make_corpus.default_out(args.size) if not args.corpus_dir else args.corpus_dir)
-    ner = [f"entities.backend_options.model={args.ner_model}"] if args.ner_model else []
+    ner = [f"entities.backend_options.model={Path(args.ner_model).resolve()}"] if args.ner_model else []
     size = make_corpus.size_label(args.size) if not args.corpus_dir else Path(args.corpus_dir).name
 
     def run_step(cfg: str, workers: int, corpus_dir: str, label: str) -> dict:
@@ -518,7 +518,7 @@ def profile(args) -> int:
 
     corpus = make_corpus.default_out(args.size)
     make_corpus.ensure(args.size, corpus, args.seed)
-    extra = [f"entities.backend_options.model={args.ner_model}"] if args.ner_model and args.config == "default" else []
+    extra = [f"entities.backend_options.model={Path(args.ner_model).resolve()}"] if args.ner_model and args.config == "default" else []
     config = _config(args.config, str(corpus), extra + list(args.set or []))
     pipe = Pipeline(config)
     files = discover(config.input.paths, config.base_dir, config.input.extensions)
