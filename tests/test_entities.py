@@ -456,6 +456,9 @@ def test_backend_model_path_resolves_against_the_config_folder(write_config, tmp
     cfg = write_config({"stages": ["entities"], "input": {"paths": ["in.txt"]},
                         "entities": {"backend": "spacy", "backend_options": {"model": "models/ner"}}}, name="c.yaml")
     assert load_config(cfg).entities.backend_options["model"] == str(tmp_path / "models" / "ner")
+    cfg = write_config({"stages": ["entities"], "input": {"paths": ["in.txt"]},
+                        "entities": {"backend": "jieba", "backend_options": {"user_dicts": ["d.txt"]}}}, name="j.yaml")
+    assert load_config(cfg).entities.backend_options["user_dicts"] == [str(tmp_path / "d.txt")]
 
 
 class BrokenBackend:

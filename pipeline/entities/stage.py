@@ -77,8 +77,9 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
         backend: str = "spacy"
         """Statistical NER backend (a ``ner_backends`` registry name: spacy, lac, jieba, none ...)."""
         backend_options: dict[str, Any] = Field(default_factory=dict)
-        """Keyword arguments for the backend's constructor (e.g. ``model: path``, relative to the
-        config file's folder); a key the constructor does not name is an error."""
+        """Keyword arguments for the backend's constructor (e.g. ``model: path``; paths in ``model``
+        and ``user_dicts`` are relative to the config file's folder); a key the constructor does
+        not name is an error."""
         patterns: list[ExistingPath] = Field(default_factory=list)
         """User pattern files: ``LABEL<TAB>regex`` per line; matches are tier-4 rule spans."""
         gazetteers: list[ExistingPath] = Field(default_factory=list)
@@ -142,8 +143,12 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
                                                  "{allowed})", {"backend": repr(self.backend),
                                                                 "allowed": ", ".join(allowed) or "none"}),
                         loc=("backend_options", k), input=self.backend_options[k]) for k in unknown])
-            if isinstance(self.backend_options.get("model"), (str, Path)):
-                self.backend_options["model"] = str(_resolve_any(Path(self.backend_options["model"]), info))
+            opts = self.backend_options
+            if isinstance(opts.get("model"), (str, Path)):
+                opts["model"] = str(_resolve_any(Path(opts["model"]), info))
+            if isinstance(opts.get("user_dicts"), list):  # the jieba backend's dictionaries
+                opts["user_dicts"] = [str(_resolve_any(Path(p), info)) if isinstance(p, (str, Path)) else p
+                                      for p in opts["user_dicts"]]
             return self
 
     def __init__(self, settings: "EntityStage.Settings | None" = None, context: RunContext | None = None):
