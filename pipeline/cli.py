@@ -415,8 +415,15 @@ def sql(
     except QueryError as exc:
         _die(f"sql: {exc}", 2)
     if csv:
+        import pyarrow as pa
         import pyarrow.csv as pacsv
 
+        # CSV has no lists or structs (officials.titles, documents.reporters): write them as JSON
+        for i, field in enumerate(result.schema):
+            if pa.types.is_nested(field.type):
+                values = [None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+                          for v in result.column(i).to_pylist()]
+                result = result.set_column(i, field.name, pa.array(values, pa.string()))
         buf = __import__("io").BytesIO()
         pacsv.write_csv(result, buf)
         sys.stdout.write(buf.getvalue().decode("utf-8"))

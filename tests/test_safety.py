@@ -110,6 +110,10 @@ def test_sql_table_csv_and_json(tmp_path):
     lines = cli("sql", out, q, "--json").output.splitlines()
     assert [json.loads(x) for x in lines] == [{"kind": "count", "n": 1, "total": 6835.0},
                                               {"kind": "money", "n": 1, "total": 1.7e10}]
+    # CSV has no lists: a list column (documents.reporters, officials.titles) is written as JSON
+    listed = cli("sql", out, "SELECT ['记者', '主任'] AS titles, 1 AS n", "--csv")
+    assert listed.exit_code == 0
+    assert listed.output.splitlines() == ['"titles","n"', '"[""记者"", ""主任""]",1']
 
 
 def test_sql_on_a_folder_that_is_not_an_output(tmp_path):
