@@ -231,6 +231,7 @@ def test_generate_writes_docbins_and_summary(tmp_path, teachers):
 def test_markdown_text_drops_heading_marks_and_html():
     got = silver.markdown_text('### 标题\n<p style="a">甲说。</p><p><strong>乙</strong>&nbsp;丙&lt;<br>丁</p>')
     assert got == "标题\n\n甲说。\n\n乙\xa0丙<\n丁\n"
+    assert silver.markdown_text("[原文](https://example.org/a.shtml)\n") == "原文\n"
 
 
 def test_generate_limit_chars(tmp_path, teachers):

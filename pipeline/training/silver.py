@@ -310,12 +310,14 @@ def held_out_texts(sets: Iterable[tuple[str, Path]] = HELD_OUT) -> set[str]:
 
 _BLOCK_TAG = re.compile(r"</?(?:p|br|div|h\d)\b[^>]*>", re.I)  # a paragraph break
 _TAG = re.compile(r"<[^>]+>")
+_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")  # [text](url): its text
 
 
 def markdown_text(text: str) -> str:
-    """Plain text of an xwlb transcript: heading marks dropped, HTML paragraph and line-break
-    tags made line breaks, other tags (``<strong>``, ``<span>``) dropped, entities decoded."""
-    text = re.sub(r"(?m)^#+[ \t]*", "", text)
+    """Plain text of an xwlb transcript: heading marks dropped, Markdown links reduced to
+    their text (``[查看原文](https://...)``), HTML paragraph and line-break tags made line
+    breaks, other tags (``<strong>``, ``<span>``) dropped, entities decoded."""
+    text = _LINK.sub(r"\1", re.sub(r"(?m)^#+[ \t]*", "", text))
     return html.unescape(_TAG.sub("", _BLOCK_TAG.sub("\n", text)))
 
 
