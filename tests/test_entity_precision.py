@@ -84,3 +84,15 @@ def test_a_place_ending_a_longer_word_is_no_place(text, inside):
 
 def test_a_place_inside_no_longer_word_stays():
     assert ("中国", "PLACE") in spans("中国同各国加强合作。")
+
+
+@pytest.mark.parametrize("text,clause", [
+    ("中宣部常务副部长王某代表中宣部讲话。", "中宣部常务副部长王某代表中宣部"),   # a post inside
+    ("他跟邮局联系过。", "他跟邮局"),
+])
+def test_suffix_organisations_hold_no_post_or_pronoun(text, clause):
+    assert clause not in {t for t, _ in spans(text)}
+
+
+def test_a_post_right_before_the_suffix_stays():
+    assert ("济南市市长办公室", "GOV") in spans("济南市市长办公室发布通知。")

@@ -150,6 +150,13 @@ class Extractor:
             k += len(w)
         return False
 
+    def _holds_title(self, text: str, s: int, i: int) -> bool:
+        """A title inside the head ``text[s:i]`` with more than a character after it: a person's
+        post in a clause (``中宣部常务副部长郑必坚代表中宣部``, ``…出版社社长兼…有限公司``), not a
+        name (``县长办公室``: the title right before the suffix, stays)."""
+        return any(text[k:k + n] in self._title_set
+                   for k in range(s, i - 2) for n in range(2, min(self._title_max, i - 2 - k) + 1))
+
     def _inside_word(self, text: str, s: int, e: int) -> bool:
         for w in self.r.inside_words:
             lo = max(0, e - len(w))
@@ -248,7 +255,8 @@ class Extractor:
                             if e - len(b) == left or text[e - len(b) - 1] in "，。、；：“\n":
                                 start = e - len(b)
                             break
-            if start is None or e - start <= len(suf) or self._crosses_clause(text, start, i, e):
+            if start is None or e - start <= len(suf) or self._crosses_clause(text, start, i, e) \
+                    or self._holds_title(text, start, i):
                 continue
             label = r.suffixes[suf]
             found.append(Cand(start, e, label, "regex:org_suffix", 5))
