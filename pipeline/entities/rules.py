@@ -83,10 +83,11 @@ class Extractor:
         return out
 
     def _splits_word(self, text: str, s: int, e: int, entry: GazEntry) -> bool:
-        """A two-character organisation name whose first character ends a word with the one
-        before it (其中|兴业, 媲美|的) or whose last character starts one with the next (公安部|门),
-        or that ends in a particle and runs on into more words (很美的风景: 美的 stands alone, as
-        in 美的、格力, or before an organisation suffix, as in 美的集团)."""
+        """A place inside a longer word (:meth:`_inside_longer_word`); a two-character
+        organisation name whose first character ends a word with the one before it (其中|兴业,
+        媲美|的) or whose last character starts one with the next (公安部|门), or that ends in a
+        particle and runs on into more words (很美的风景: 美的 stands alone, as in 美的、格力, or
+        before an organisation suffix, as in 美的集团)."""
         if entry.label == "PLACE":
             return self._inside_longer_word(text, s, e)
         if e - s != 2:
@@ -99,8 +100,8 @@ class Extractor:
 
     @staticmethod
     def _inside_longer_word(text: str, s: int, e: int) -> bool:
-        """``text[s:e]`` ends a longer word of jieba's dictionary that starts before it
-        (中国 in 发展中国家, 昆仑山 in 喀喇昆仑山, 北海 in 北海道): part of another word."""
+        """``text[s:e]`` lies inside a longer word of jieba's dictionary that starts before it
+        (中国 in 发展中国家, 昆仑山 in 喀喇昆仑山): part of another word."""
         words = longer_words()
         return any(text[a:b] in words for a in range(max(0, s - 3), s) for b in range(e, min(len(text), a + 6) + 1))
 
