@@ -101,7 +101,7 @@ class ModelMerge:
     # a form of address right after a name says it is one (小平同志, 樱内义雄先生)
     _ADDRESS_AFTER = ("同志", "先生", "女士", "夫人", "小姐", "阁下")
 
-    def _person_ok(self, t: str, after: str = "") -> bool:
+    def person_ok(self, t: str, after: str = "") -> bool:
         """A model PERSON worth keeping: a Chinese name (known surname), an anonymised one
         (``王某``, ``韩某某``), a foreign one (written with ``·``/``-``/``—``, in Latin letters, or in
         transliteration characters), any name followed by a form of address (``after``, the text
@@ -164,7 +164,7 @@ class ModelMerge:
                     continue
                 if st.model_common_words and t in common_words() and t not in r.gaz:
                     continue
-                if st.model_surname_check and label == "PERSON" and not self._person_ok(t, text[e:e + 2]):
+                if st.model_surname_check and label == "PERSON" and not self.person_ok(t, text[e:e + 2]):
                     continue
             m = Cand(s, e, label, method, 1)
             near = range(bisect.bisect_left(starts, s - longest), bisect.bisect_left(starts, e))

@@ -110,7 +110,7 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
         """Master switch of the filters on model spans below (False turns all of them off)."""
         model_surname_check: bool = True
         """Drop a model PERSON that is neither a Chinese name (known surname) nor a foreign or
-        anonymised one (see :meth:`EntityStage._person_ok`)."""
+        anonymised one (see :meth:`EntityStage.person_ok`)."""
         model_common_words: bool = False
         """Drop a model span that is a frequent common word of jieba's dictionary (not in a gazetteer).
         Off by default: it drops 美军, 红军, 大陆, 清迈, 民建, 十五大 (lower F1 on the dev set and

@@ -83,17 +83,15 @@ def parse_rule(rule: str) -> frozenset[str]:
 class PersonCheck:
     """The entity stage's test for a model PERSON worth keeping (a known surname, an
     anonymised name, a foreign name in transliteration characters, ``·`` or Latin letters;
-    not ``严老汉``): :meth:`pipeline.entities.merge.ModelMerge._person_ok`."""
+    not ``严老汉``): :meth:`pipeline.entities.merge.ModelMerge.person_ok`."""
 
     def __init__(self) -> None:
-        from pipeline.entities.gazetteers import load_resources
-        from pipeline.entities.merge import ModelMerge
+        from pipeline.entities import EntityStage
 
-        self._merge = ModelMerge.__new__(ModelMerge)  # only its name test, which reads .res
-        self._merge.res = load_resources()
+        self._stage = EntityStage(EntityStage.Settings(backend="none", officials=False))
 
     def __call__(self, name: str, after: str = "") -> bool:
-        return bool(name) and self._merge._person_ok(name, after)
+        return bool(name) and self._stage.person_ok(name, after)
 
 
 def load_lexicons(folder: str | Path = LEXICONS) -> dict[str, frozenset[str]]:
