@@ -40,6 +40,9 @@ def test_international_groupings_are_organisations():
 @pytest.mark.parametrize("text,not_a_name", [
     ("奖品是全套小说，共十册。", "全套小"),          # 小说: the verb's character ends a word
     ("南段又称黄金海岸，游人很多。", "南段又"),        # 又称
+    ("母亲只说了一句话。", "母亲只"),                  # 母亲: the first two characters are a word
+    ("施先生说，这里很好。", "施先生"),                # a surname with a form of address
+    ("他转身向记者表示感谢。", "向记者"),
 ])
 def test_speech_verb_inside_a_word_cues_no_name(text, not_a_name):
     assert not_a_name not in {t for t, _ in spans(text)}

@@ -407,11 +407,20 @@ class Extractor:
                     if is_cjk(prev) and not any(text.endswith(t, 0, s) for t in r.titles):
                         continue
                     e = self._name_at(text, s, need_follower=False)
-                    if e == k:
+                    if e == k and not self._cue_name_is_words(text, s, e):
                         out.append((s, e))
                         break
                 k = text.find(cue, k + 1)
         return out
+
+    _FORMS_OF_ADDRESS = ("先生", "女士", "小姐", "同志", "老师", "师傅", "律师", "医生", "记者")
+
+    def _cue_name_is_words(self, text: str, s: int, e: int) -> bool:
+        """A "name" before a speech verb that is words: its first two characters are a word
+        (``母亲只说``, ``信息中称``), or a surname with a form of address or post (``施先生说``,
+        ``向记者表示``)."""
+        return text[s:s + 2] in common_words() or text[s + 1:e] in self._FORMS_OF_ADDRESS \
+            or text[e - 2:e] in self._FORMS_OF_ADDRESS
 
     # ------------------------------------------------------------------ enumerations
     _ENUM = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)*[\u4e00-\u9fffA-Za-z]{2,8})等"
