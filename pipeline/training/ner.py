@@ -73,7 +73,7 @@ def load_config(config_path: str | Path) -> dict[str, Any]:
         cfg["ner"]["average"] = [resolve(m) for m in cfg["ner"]["average"]]
     for part in ("train", "eval"):
         for item in cfg[part]:
-            p = Path(item["path"])
+            p = Path(item["path"]).expanduser()
             item["path"] = str(p if p.is_absolute() else (config_path.parent / p).resolve())
             if item.get("missing_predicted"):
                 item["missing_predicted"] = resolve(item["missing_predicted"])
@@ -126,6 +126,17 @@ def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
         ds = item["dataset"]
         if not _used_for(item, "ner"):
             continue
+        if ds == "silver":
+            docs = silver_sample(item["path"], nlp, int(item.get("limit") or 0),
+                                 f"{cfg['seed']}-silver-{Path(item['path']).name}")
+            train.extend(docs)  # never in the dev set: its labels are another model's guesses
+            stats[f"silver:{Path(item['path']).name}"] = {
+                "path": item["path"], "sentences": len(docs), "dev_sentences": 0,
+                "train_sentences": len(docs), "chars": sum(len(d.text) for d in docs),
+                "train_entities": dict(Counter(ent.label_ for d in docs for ent in d.ents)),
+                "missing_chars": sum(t.ent_iob == 0 for d in docs for t in d),
+                "overlapping_dropped": 0}
+            continue
         sents = list(corpora.load(ds, item["path"]))
         if item.get("limit"):
             sents = sents[:int(item["limit"])]
@@ -175,6 +186,28 @@ def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
     return train, dev, stats
 
 
+def silver_sample(folder: str | Path, nlp, limit: int, seed: str) -> list:
+    """The docs of a folder of ready ``DocBin`` shards (``*.spacy``, e.g. the silver labels
+    of ``pipeline.training.silver``), all of them or a seeded random sample of ``limit``,
+    in shard order. Their annotation is kept as it is, missing values included."""
+    from spacy.tokens import DocBin
+
+    shards = sorted(Path(folder).glob("*.spacy"))
+    if not shards:
+        raise FileNotFoundError(f"no DocBin shards (*.spacy) in {folder}")
+    bins = [DocBin().from_disk(p) for p in shards]
+    total = sum(len(b) for b in bins)
+    keep = (set(random.Random(seed).sample(range(total), limit))
+            if 0 < limit < total else set(range(total)))
+    docs, n = [], 0
+    for b in bins:
+        for doc in b.get_docs(nlp.vocab):
+            if n in keep:
+                docs.append(doc)
+            n += 1
+    return docs
+
+
 def _predicted_spans(model_dir: str, texts: list[str]) -> list[list[tuple[int, int, str]]]:
     """Entity spans a trained model (a ``train_ner`` output directory) finds in ``texts``."""
     from pipeline.backends.spacy_ner import SpacyNerBackend
@@ -215,7 +248,7 @@ def build_orgtype_data(cfg: dict[str, Any]) -> tuple[list[tuple[str, str]], list
     pairs: Counter = Counter()
     for item in cfg["train"]:
         ds = item["dataset"]
-        if ds in corpora.COARSE_ORG or not _used_for(item, "orgtype"):
+        if ds == "silver" or ds in corpora.COARSE_ORG or not _used_for(item, "orgtype"):
             continue
         for n, sent in enumerate(corpora.load(ds, item["path"])):
             if item.get("limit") and n >= int(item["limit"]):
@@ -919,6 +952,11 @@ def _annotation_notes(train: list[dict[str, Any]]) -> list[str]:
         if item.get("unlabelled") == "missing":
             parts.append("characters outside its entities are unannotated too, not O, so the "
                          "corpus teaches what its entities are but never that something is not one")
+        if item["dataset"] == "silver":
+            parts.append(f"{item.get('limit') or 'all'} sentences drawn at random from the "
+                         f"DocBins in `{Path(item['path']).name}` (silver labels of "
+                         "`pipeline.training.silver`, their missing values kept), none held out "
+                         "as dev")
         if item.get("missing_predicted"):
             parts.append(f"entities that the model `{Path(item['missing_predicted']).name}` finds "
                          "where the corpus marks none are unannotated, not O (the corpus's own "
