@@ -7,7 +7,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 DEFAULT_PKUSEG_MODEL = RESOURCES / "models" / "pkuseg-zh"
@@ -218,6 +218,28 @@ def load_jieba(user_dicts: Sequence[str | os.PathLike] = ()):
     tok.initialize()
     add_to_jieba(tok, _entries(user_dicts))
     return tok
+
+
+@functools.lru_cache(maxsize=1)
+def shared_jieba():
+    """One private ``jieba.Tokenizer`` with jieba's own dictionary only, loaded once per process
+    for the readers that only cut with it (the entity rules, the NER model's word features).
+    Never add words to it: :func:`load_jieba` makes one that may change."""
+    return load_jieba()
+
+
+def jieba_dictionary() -> Iterator[tuple[str, int, str]]:
+    """``(word, frequency, tag)`` of every line of jieba's own dictionary (``dict.txt``), read
+    without importing jieba; nothing when jieba is not installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    with open(Path(list(spec.submodule_search_locations)[0]) / "dict.txt", encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split(" ")
+            yield parts[0], int(parts[1]) if len(parts) >= 2 else 0, parts[2].strip() if len(parts) >= 3 else ""
 
 
 def make_segmenter(name: str, model: str | os.PathLike | None = None,

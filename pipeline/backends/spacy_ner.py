@@ -58,14 +58,11 @@ def _word_segmenter():
     ``nt`` ...)."""
     global _WORD_SEGMENTER, _WORD_TAGS
     if _WORD_SEGMENTER is None:
-        import logging
-
-        import jieba
         import jieba.posseg
 
-        jieba.setLogLevel(logging.WARNING)
-        tok = jieba.Tokenizer()
-        tok.initialize()
+        from pipeline.segmenters import shared_jieba
+
+        tok = shared_jieba()
         # jieba's own reader of its dictionary's tags, on the private tokenizer
         _WORD_SEGMENTER, _WORD_TAGS = tok, jieba.posseg.POSTokenizer(tok).word_tag_tab
     return _WORD_SEGMENTER, _WORD_TAGS

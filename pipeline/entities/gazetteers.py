@@ -9,6 +9,7 @@ from typing import Iterable
 
 import yaml
 
+from ..segmenters import jieba_dictionary
 from .chars import LABELS
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "entities"
@@ -212,21 +213,11 @@ def common_words(min_freq: int = 20) -> frozenset[str]:
     tags excluded except very frequent "nr" entries such as 荣誉): never taken for a person name
     by a rule, and model spans equal to one are dropped.  Empty when jieba is not installed."""
     try:
-        import importlib.util
-
-        spec = importlib.util.find_spec("jieba")
-        if spec is None or not spec.submodule_search_locations:
-            return frozenset()
-        path = Path(list(spec.submodule_search_locations)[0]) / "dict.txt"
         out = set()
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                parts = line.split(" ")
-                freq = int(parts[1]) if len(parts) >= 2 else 0
-                tag = parts[2].strip() if len(parts) >= 3 else ""
-                proper = tag in ("nr", "ns", "nt", "nz", "nrt", "nrfg")
-                if 2 <= len(parts[0]) <= 4 and freq >= min_freq and (not proper or (tag == "nr" and freq >= 1000)):
-                    out.add(parts[0])
+        for word, freq, tag in jieba_dictionary():
+            proper = tag in ("nr", "ns", "nt", "nz", "nrt", "nrfg")
+            if 2 <= len(word) <= 4 and freq >= min_freq and (not proper or (tag == "nr" and freq >= 1000)):
+                out.add(word)
         return frozenset(out)
     except (OSError, ValueError):  # pragma: no cover - broken install
         return frozenset()

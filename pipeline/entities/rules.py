@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from functools import lru_cache
-from pathlib import Path
 from typing import Iterable
 
+from ..segmenters import jieba_dictionary, shared_jieba
 from .chars import is_cjk
 from .gazetteers import RESOURCES, GazEntry, Resources, common_words
 from .merge import Cand
@@ -24,22 +24,7 @@ def not_in_org_names() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def longer_words(min_freq: int = 20) -> frozenset[str]:
     """Words of three to six characters of jieba's dictionary with frequency >= ``min_freq``."""
-    import jieba
-
-    out = set()
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as fh:
-        for line in fh:
-            word, freq = line.split(" ", 2)[:2]
-            if 3 <= len(word) <= 6 and int(freq) >= min_freq:
-                out.add(word)
-    return frozenset(out)
-
-
-@lru_cache(maxsize=1)
-def _word_cutter():
-    import jieba
-
-    return jieba.Tokenizer()
+    return frozenset(word for word, freq, _ in jieba_dictionary() if 3 <= len(word) <= 6 and freq >= min_freq)
 
 
 class Extractor:
@@ -141,7 +126,7 @@ class Extractor:
         words = not_in_org_names()
         task = text.endswith(Extractor._TASK_SUFFIXES, s, e)
         k = s
-        for w in _word_cutter().cut(text[s:e], HMM=False):
+        for w in shared_jieba().cut(text[s:e], HMM=False):
             tag = words.get(w)
             if tag is not None and k < i:
                 if k + len(w) > i:

@@ -15,7 +15,6 @@ names and brand words of ../shared/datasets/lexicons (so that ``发展``, ``管�
 from __future__ import annotations
 
 import collections
-import os
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -27,9 +26,8 @@ SETS = (("msra", "msra/train.bio"), ("cluener", "cluener/train.json"),
 
 
 def main() -> None:
-    import jieba
-
     from pipeline.evaluation import corpora
+    from pipeline.segmenters import jieba_dictionary
 
     orgs = set()
     for name, rel in SETS:
@@ -47,11 +45,10 @@ def main() -> None:
     for org in orgs:
         inside.update({org[k:k + n] for n in (2, 3, 4) for k in range(len(org) - n + 1)})
     words = {}
-    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as fh:
-        for line in fh:
-            word, freq, pos = line.split()
-            if 2 <= len(word) <= 4 and int(freq) >= (50 if len(word) < 4 else 3) and pos in POS and inside[word] < 2 and word not in names:
-                words[word] = pos
+    for word, freq, pos in jieba_dictionary():
+        if 2 <= len(word) <= 4 and freq >= (50 if len(word) < 4 else 3) and pos in POS and inside[word] < 2 \
+                and word not in names:
+            words[word] = pos
     head = (f"# Words never inside an organisation name ({len(words)}); built by "
             f"build_not_in_org_names.py from jieba's dictionary and {len(orgs)} organisation names.\n")
     (HERE / "not_in_org_names.txt").write_text(head + "\n".join(f"{w}\t{words[w]}" for w in sorted(words)) + "\n", encoding="utf-8")
