@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.entities import EntityStage  # noqa: E402
 from pipeline.evaluation.extraction import gold_files, load_gold, score_entities  # noqa: E402
-from pipeline.evaluation.ner import evaluate_spans, guideline_view, load_sentences, micro, stage_spans  # noqa: E402
+from pipeline.evaluation.ner import evaluate_spans, load_sentences, micro, stage_spans, with_conventions  # noqa: E402
 from pipeline.layout import LayoutSettings, split_page  # noqa: E402
 from pipeline.stage import RunContext  # noqa: E402
 
@@ -110,14 +110,7 @@ def score_public(dataset: str, sents, spans, stage: EntityStage | None,
     """Coarse F1 under each of ``conventions`` (see :mod:`pipeline.evaluation.ner`)."""
     preds = [list(sp) for sp in spans] if stage is None else \
         stage_spans(stage, [s.text for s in sents], spans, source=dataset)
-    out = []
-    for conv in conventions:
-        gold, pred = [s.spans for s in sents], preds
-        if conv == "guidelines":
-            gold = [guideline_view(s.text, g) for s, g in zip(sents, gold)]
-            pred = [guideline_view(s.text, p) for s, p in zip(sents, pred)]
-        out.append(micro(evaluate_spans(dataset, gold, pred)[1]).f1)
-    return out
+    return [micro(evaluate_spans(dataset, *with_conventions(sents, preds, conv))[1]).f1 for conv in conventions]
 
 
 def main() -> None:

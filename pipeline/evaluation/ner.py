@@ -220,14 +220,22 @@ def load_sentences(dataset: str, path: str | Path, limit: int | None = None) -> 
     return sents
 
 
-def _report(dataset: str, name: str, sents: list, preds: list[list[Span]], seconds: float,
-            options: dict, conventions: str = "corpus") -> NerReport:
+def with_conventions(sents: list, preds: list[list[Span]], conventions: str
+                     ) -> tuple[list[list[Span]], list[list[Span]]]:
+    """(gold, predictions) of ``sents`` under ``conventions`` (see the module docstring)."""
     if conventions not in CONVENTIONS:
         raise ValueError(f"unknown conventions {conventions!r}; expected one of: {', '.join(CONVENTIONS)}")
     gold = [s.spans for s in sents]
     if conventions == "guidelines":
         gold = [guideline_view(s.text, g) for s, g in zip(sents, gold)]
         preds = [guideline_view(s.text, p) for s, p in zip(sents, preds)]
+    return gold, preds
+
+
+def _report(dataset: str, name: str, sents: list, preds: list[list[Span]], seconds: float,
+            options: dict, conventions: str = "corpus") -> NerReport:
+    gold, preds = with_conventions(sents, preds, conventions)
+    if conventions != "corpus":
         options = {**options, "conventions": conventions}
     per_type, coarse = evaluate_spans(dataset, gold, preds)
     return NerReport(
