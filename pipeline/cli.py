@@ -269,7 +269,10 @@ def _check_training_config(config: Path) -> None:
         missing = []
         for part in ("train", "eval"):
             for item in cfg[part]:
-                if not Path(item["path"]).is_file():
+                path = Path(item["path"])
+                # a silver item is a folder of DocBin shards, every other corpus a file
+                found = any(path.glob("*.spacy")) if item.get("dataset") == "silver" else path.is_file()
+                if not found:
                     missing.append(f"{part} corpus {item.get('dataset')} {_shown(item['path'])}")
         models = [("missing_predicted", item["missing_predicted"]) for item in cfg["train"]
                   if item.get("missing_predicted")]

@@ -70,3 +70,17 @@ def test_silver_item_trains_ner_only_and_never_enters_dev(folder, nlp):
     assert st["train_entities"] == {"PERSON": 10} and st["missing_chars"] == 20
     assert all(t.ent_iob_ == "" for d in train for t in d[3:5])
     assert build_orgtype_data(cfg)[2]["unique_mentions"] == 0
+
+
+def test_extract_train_ner_accepts_a_silver_folder_and_names_a_missing_one(folder, capsys):
+    import typer
+
+    from pipeline.cli import _check_training_config
+
+    config = folder.parent.parent / "train.yaml"
+    config.write_text("seed: 0\ntrain:\n  - {dataset: silver, path: silver/tiny, limit: 10}\n", encoding="utf-8")
+    _check_training_config(config)  # the folder holds shards: nothing missing
+    config.write_text("seed: 0\ntrain:\n  - {dataset: silver, path: silver/none}\n", encoding="utf-8")
+    with pytest.raises(typer.Exit) as err:
+        _check_training_config(config)
+    assert err.value.exit_code == 2 and "train corpus silver" in capsys.readouterr().err
