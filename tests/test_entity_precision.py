@@ -99,3 +99,27 @@ def test_suffix_organisations_hold_no_post_or_pronoun(text, clause):
 
 def test_a_post_right_before_the_suffix_stays():
     assert ("济南市市长办公室", "GOV") in spans("济南市市长办公室发布通知。")
+
+
+@pytest.mark.parametrize("text,name", [
+    ("代表团会见了加拿大国会议员。", "加拿大国会"),        # 会议 follows, but 国会 is a word
+    ("巴西国议会议长发表讲话。", "巴西国议会"),
+])
+def test_a_model_body_before_a_word_keeps_its_full_name(text, name):
+    # GUIDELINES: a place inside an organisation's name is part of that name
+    found = spans(text, [(name, "GOV")])
+    assert (name, "GOV") in found and (name[:-2], "PLACE") not in found
+
+
+def test_a_body_whose_last_character_starts_a_word_is_still_cut():
+    # …管理办 + 法: 办法 is no organisation's end (理办 is no word)
+    found = spans("这是青岛市管理办法的规定。", [("青岛市管理办", "GOV")])
+    assert ("青岛市管理办", "GOV") not in found and ("青岛市", "PLACE") in found
+
+
+@pytest.mark.parametrize("text,not_a_name", [
+    ("南京、武汉、成都三大城市党委宣传部的负责同志开会。", "成都三大城市党委宣传部"),  # a count of bodies
+    ("那里是林区苍松翠柏林业部门的试点。", "区苍松翠柏林业部"),                  # starts inside 林区
+])
+def test_suffix_organisations_start_at_a_word_and_count_no_bodies(text, not_a_name):
+    assert not_a_name not in {t for t, _ in spans(text)}

@@ -133,8 +133,10 @@ class ModelMerge:
         if any(ch in _PUNCT and ch not in "·-—" for ch in t):  # 市委党校（青岛行政学院: two names
             return False
         # never an organisation whose last character starts a word (…管理办 + 法: 办法 is no
-        # organisation's end)
-        if m.label in ORG_LABELS and text[e - 1:e + 1] in common_words():
+        # organisation's end), unless its last two characters are a word themselves (美国国会 +
+        # 议员, 以色列国议会 + 议长: 国会, 议会)
+        if (m.label in ORG_LABELS and text[e - 1:e + 1] in common_words()
+                and text[e - 2:e] not in common_words()):
             return False
         if all(c.method in self._YIELDS_TO_MODEL for c in clash):
             return True

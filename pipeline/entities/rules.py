@@ -136,6 +136,26 @@ class Extractor:
             k += len(w)
         return False
 
+    @staticmethod
+    def _starts_inside_word(text: str, s: int) -> bool:
+        """``text[s]`` ends a word with the characters before it (``林区|神州…林业部``)."""
+        if s == 0 or not is_cjk(text[s - 1]):
+            return False
+        lo = max(0, s - 3)
+        k = lo
+        for w in shared_jieba().cut(text[lo:s + 3], HMM=False):
+            if k < s < k + len(w):
+                return True
+            k += len(w)
+        return False
+
+    _COUNT = re.compile(r"[0-9０-９一二三四五六七八九十百千万两几多]+(?:大|个|家|所|名|项|座)")
+
+    def _counts(self, text: str, s: int, i: int) -> bool:
+        """A number with a classifier in the head (``西安十大城市党委宣传部``): a count of
+        bodies, not one name."""
+        return self._COUNT.search(text, s, i) is not None
+
     def _holds_title(self, text: str, s: int, i: int) -> bool:
         """A title inside the head ``text[s:i]`` with more than a character after it: a person's
         post in a clause (``中宣部常务副部长郑必坚代表中宣部``, ``…出版社社长兼…有限公司``), not a
@@ -242,7 +262,8 @@ class Extractor:
                                 start = e - len(b)
                             break
             if start is None or e - start <= len(suf) or self._crosses_clause(text, start, i, e) \
-                    or self._holds_title(text, start, i):
+                    or self._holds_title(text, start, i) or self._starts_inside_word(text, start) \
+                    or self._counts(text, start, i):
                 continue
             label = r.suffixes[suf]
             found.append(Cand(start, e, label, "regex:org_suffix", 5))
