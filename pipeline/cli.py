@@ -163,6 +163,9 @@ def eval_ner(
                                          "guidelines call never entities (one-character abbreviations, 中华 ...), "
                                          "removed from gold and predictions alike."),
     json_file: Optional[Path] = typer.Option(None, "--json", help="Write the numbers as JSON."),
+    backend_option: List[str] = typer.Option([], "--backend-option",
+                                             help="KEY=VALUE option of the backend's constructor (repeatable), "
+                                                  "e.g. runtime=onnx-int8 for spacy."),
 ):
     """Score NER backends on a public annotated corpus: strict span P/R/F1 per type, and chars/s."""
     from . import registry
@@ -178,12 +181,22 @@ def eval_ner(
     for name in backend:
         if name not in registry.names("ner_backends"):
             _die(f"--backend: unknown NER backend {name!r}; expected one of: {', '.join(registry.names('ner_backends'))}", 2)
+    import yaml
+
+    options = {}
+    for item in backend_option:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            _die(f"--backend-option: expected KEY=VALUE, got {item!r}", 2)
+        options[key.strip()] = yaml.safe_load(value) if value.strip() else value
     results = {}
     for name in backend:
         try:
-            reports = evaluate_pipeline(dataset, path, backend=name, limit=limit, conventions=conventions) if pipeline \
-                else (evaluate_ner(dataset, path, backend=name, limit=limit, conventions=conventions),)
-        except ModelError as exc:
+            reports = evaluate_pipeline(dataset, path, backend=name, limit=limit, conventions=conventions,
+                                        settings={"backend_options": options} if options else None) if pipeline \
+                else (evaluate_ner(dataset, path, backend=name, backend_options=options, limit=limit,
+                                   conventions=conventions),)
+        except (ModelError, ValueError, TypeError) as exc:
             _die(f"--backend {name}: {exc}", 2)
         for key, report in zip((name, f"pipeline:{name}"), reports):
             typer.echo(format_report(report))

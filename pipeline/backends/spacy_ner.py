@@ -12,6 +12,14 @@ The shipped model lives in ``pipeline/resources/models/ner-zh/``:
 
 ``SpacyNerBackend(model=None).tag(texts)`` returns character-offset spans
 (end exclusive) with labels PERSON, PLACE, COMPANY, GOV, ORG.
+
+``runtime`` (config key ``entities.backend_options.runtime``) chooses how the
+``ner`` model's tok2vec runs when it predicts: ``onnx-int8`` (the default: an
+ONNX graph built from the loaded weights by :mod:`pipeline.backends.ner_onnx`,
+int8 dynamic quantisation; MSRA test F1 0.8933 against 0.8939, about 1.6x the
+speed of the whole backend), ``onnx`` (the same graph in fp32: the same spans as
+thinc) or ``thinc`` (spaCy's own layers).  ``threads``: ONNX Runtime intra-op
+threads (1).  Training never goes through ONNX Runtime.
 """
 from __future__ import annotations
 
@@ -21,7 +29,7 @@ from pathlib import Path
 from typing import Iterable
 
 import numpy
-from spacy.attrs import DEP, LEMMA, NORM, TAG
+from spacy.attrs import DEP, IDX, IS_SPACE, LEMMA, LENGTH, NORM, TAG
 from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
@@ -29,6 +37,7 @@ from spacy.tokens import Doc
 from pipeline.backends.base import ModelError, Span
 
 MODEL_NAME = "ner-zh"
+DEFAULT_RUNTIME = "onnx-int8"
 ORG_TYPES = ("COMPANY", "GOV", "ORG")
 
 # ---------------------------------------------------------------------------
@@ -45,6 +54,23 @@ def _norm_char(ch: str) -> str:
     n = unicodedata.normalize("NFKC", ch).lower()
     n = _DIGITS.sub("0", n)
     return n or ch
+
+
+_NORM_CACHE: dict[str, str] = {}
+
+
+def _norm_chars(text: str) -> list[str]:
+    """``[_norm_char(c) for c in text]``, with the normalised form of each character cached."""
+    cache = _NORM_CACHE
+    out = [cache.get(c) for c in text]
+    if None in out:
+        if len(cache) > 200_000:  # characters only: bounded, but not without limit
+            cache.clear()
+        for i, n in enumerate(out):
+            if n is None:
+                c = text[i]
+                out[i] = cache[c] = _norm_char(c)
+    return out
 
 
 _WORD_SEGMENTER = None
@@ -68,24 +94,31 @@ def _word_segmenter():
     return _WORD_SEGMENTER, _WORD_TAGS
 
 
-def word_features(text: str) -> tuple[list[str], list[str]]:
+def word_features(text: str, normed: list[str] | None = None) -> tuple[list[str], list[str]]:
     """For every character of ``text``: ``P|word`` (its position B/M/E/S in the
     jieba word containing it + the normalised word) and ``P-tag`` (position +
-    the word's dictionary part of speech, ``oov`` for words jieba's HMM found)."""
+    the word's dictionary part of speech, ``oov`` for words jieba's HMM found).
+    ``normed``: ``_norm_chars(text)`` when the caller has it already."""
     tok, tags = _word_segmenter()
-    normed = [_norm_char(c) for c in text]
+    if normed is None:
+        normed = _norm_chars(text)
     words = ["S|" + c for c in normed]
     poss = ["S-x"] * len(text)
     for w, s, e in tok.tokenize(text, HMM=True):
         n = e - s
         if n <= 0 or w.isspace():
             continue
-        nw = "".join(normed[s:e])
         tag = tags.get(w, "oov")
-        for k in range(s, e):
-            p = "S" if n == 1 else "B" if k == s else "E" if k == e - 1 else "M"
-            words[k] = p + "|" + nw
-            poss[k] = p + "-" + tag
+        if n == 1:  # words[s] is "S|" + its character already
+            poss[s] = "S-" + tag
+            continue
+        nw = "".join(normed[s:e])
+        words[s], poss[s] = "B|" + nw, "B-" + tag
+        if n > 2:
+            mw, mp = "M|" + nw, "M-" + tag
+            words[s + 1:e - 1] = [mw] * (n - 2)
+            poss[s + 1:e - 1] = [mp] * (n - 2)
+        words[e - 1], poss[e - 1] = "E|" + nw, "E-" + tag
     return words, poss
 
 
@@ -103,24 +136,36 @@ class CharFeatures:
 
     def __call__(self, doc: Doc) -> Doc:
         # hashes are written with ``Doc.from_array`` so that the StringStore
-        # does not grow with every bigram ever seen (same ids as ``norm_ =``)
+        # does not grow with every bigram ever seen (same ids as ``norm_ =``);
+        # token offsets come from ``Doc.to_array`` (no Token objects made)
         n = len(doc)
         if not n:
             return doc
-        norms = [_norm_char(t.text) if not t.is_space else "<sp>" for t in doc]
-        arr = numpy.empty((n, 4 if self.words else 2), dtype="uint64")
-        for i in range(n):
-            nxt = norms[i + 1] if i + 1 < n else "</s>"
-            arr[i, 0] = get_string_id(norms[i])
-            arr[i, 1] = get_string_id(norms[i] + "|" + nxt)
+        text = doc.text
+        normed = _norm_chars(text)
+        if n == len(text):  # one character per token, none followed by whitespace
+            starts = None
+            # (every whitespace character is " " or not printable)
+            norms = normed if text.isprintable() and " " not in text else \
+                ["<sp>" if ch.isspace() else c for ch, c in zip(text, normed)]
+        else:
+            toks = doc.to_array([IDX, LENGTH, IS_SPACE]).tolist()
+            starts = [i for i, _, _ in toks]
+            norms = ["<sp>" if sp else normed[i] if ln == 1 else _norm_char(text[i:i + ln])
+                     for i, ln, sp in toks]
+        sid = get_string_id
+        ids = [sid(c) for c in norms]
+        ids2 = [sid(a + "|" + b) for a, b in zip(norms, norms[1:])]
+        ids2.append(sid(norms[-1] + "|</s>"))
         if not self.words:
-            doc.from_array([LEMMA, NORM], arr)
+            doc.from_array([LEMMA, NORM], numpy.array([ids, ids2], dtype="uint64").T)
             return doc
-        words, poss = word_features(doc.text)
-        for i, t in enumerate(doc):
-            arr[i, 2] = get_string_id(words[t.idx])
-            arr[i, 3] = get_string_id(poss[t.idx])
-        doc.from_array([LEMMA, NORM, TAG, DEP], arr)
+        words, poss = word_features(text, normed)
+        if starts is not None:
+            words, poss = [words[i] for i in starts], [poss[i] for i in starts]
+        ids3 = [sid(w) for w in words]
+        ids4 = [sid(p) for p in poss]
+        doc.from_array([LEMMA, NORM, TAG, DEP], numpy.array([ids, ids2, ids3, ids4], dtype="uint64").T)
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128):
@@ -263,15 +308,24 @@ class SpacyNerBackend:
     name = "spacy"
 
     def __init__(self, model: str | Path | None = None, batch_size: int = 64,
-                 max_chars: int = 300, **_: object) -> None:
+                 max_chars: int = 300, runtime: str = DEFAULT_RUNTIME, threads: int = 1,
+                 **_: object) -> None:
+        from pipeline.backends.ner_onnx import RUNTIMES, install
+
+        if runtime not in RUNTIMES:
+            raise ValueError(f"unknown runtime {runtime!r} of the spacy NER backend; "
+                             f"expected one of: {', '.join(RUNTIMES)}")
         root = Path(model) if model is not None else default_model_path()
         if not root.exists():
             raise FileNotFoundError(f"spaCy NER model not found: {root}")
         self.model_path = root
         self.batch_size = int(batch_size)
         self.max_chars = int(max_chars)
+        self.runtime = runtime
         self.nlp = load_part(root, "ner")
         self.orgtype = load_part(root, "orgtype")
+        # the tok2vec through ONNX Runtime when predicting (built from the loaded weights)
+        self.onnx = install(self.nlp.get_pipe("ner"), runtime, threads=int(threads))
 
     # -- public API -------------------------------------------------------
     def tag(self, texts: list[str]) -> list[list[Span]]:
