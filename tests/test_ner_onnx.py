@@ -188,3 +188,49 @@ def test_char_features_ids_unchanged(backends, words):
         doc = feats(nlp.make_doc(text))
         expected = _reference_features(nlp.make_doc(text), words)[:, :len(cols)]
         assert numpy.array_equal(doc.to_array(cols), expected), text
+
+
+# ----------------------------------------------------------------------------- other architectures
+
+def _blank_ner(embed: dict, encode: dict):
+    import spacy
+
+    nlp = spacy.blank("zh")
+    ner = nlp.add_pipe("ner", config={"model": {
+        "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False,
+        "hidden_width": 16, "maxout_pieces": 2, "use_upper": True, "nO": None,
+        "tok2vec": {"@architectures": "spacy.Tok2Vec.v2", "embed": embed, "encode": encode}}})
+    ner.add_label("PERSON")
+    nlp.initialize()
+    return nlp
+
+
+def test_graph_follows_the_model_s_own_shapes():
+    # another width, window, depth, attributes and table sizes than the shipped model
+    nlp = _blank_ner({"@architectures": "spacy.MultiHashEmbed.v2", "width": 32, "attrs": ["NORM", "PREFIX", "SHAPE"],
+                      "rows": [500, 300, 100], "include_static_vectors": False},
+                     {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 32, "depth": 2, "window_size": 1,
+                      "maxout_pieces": 2})
+    model = nlp.get_pipe("ner").model
+    docs = [nlp.make_doc(t) for t in SENTENCES[:10]]
+    ref = model.get_ref("tok2vec").predict(docs)
+    assert ref.shape == (sum(len(d) for d in docs), 16)
+    assert numpy.allclose(OnnxTok2Vec(model)(docs), ref, atol=1e-4)
+
+
+def test_unsupported_architecture_keeps_thinc(tmp_path, caplog):
+    from pipeline.backends.ner_onnx import UnsupportedModel
+    from pipeline.backends.spacy_ner import default_model_path
+
+    nlp = _blank_ner({"@architectures": "spacy.CharacterEmbed.v2", "width": 32, "rows": 200, "nM": 8, "nC": 4,
+                      "include_static_vectors": False},
+                     {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 32, "depth": 1, "window_size": 1,
+                      "maxout_pieces": 2})
+    with pytest.raises(UnsupportedModel):
+        OnnxTok2Vec(nlp.get_pipe("ner").model)
+    nlp.to_disk(tmp_path / "ner")
+    (tmp_path / "orgtype").symlink_to(default_model_path() / "orgtype", target_is_directory=True)
+    b = SpacyNerBackend(tmp_path, runtime="onnx-int8")
+    assert b.runtime == "thinc" and b.onnx is None
+    assert "using thinc" in caplog.text
+    assert isinstance(b.tag(["张伟在上海。"])[0], list)

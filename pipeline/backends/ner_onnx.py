@@ -69,15 +69,22 @@ def read_spec(parser_model) -> dict[str, Any]:
     if not (tok2vec.has_ref("embed") and tok2vec.has_ref("encode")):
         raise UnsupportedModel("the tok2vec is not spacy.Tok2Vec.v2 (no embed/encode refs)")
     embed, encode = tok2vec.get_ref("embed"), tok2vec.get_ref("encode")
-    names = [n.name for n in embed.walk()]
-    if "static_vectors" in names or "extract_features" not in names:
-        raise UnsupportedModel("the embedding is not MultiHashEmbed without static vectors")
-    extractor = _one(embed, "extract_features")
+    # MultiHashEmbed without static vectors: chain(FeatureExtractor, list2ragged,
+    # with_array(concatenate(HashEmbed ...)), with_array(Maxout >> LayerNorm), ragged2list)
+    names = [ly.name for ly in embed.layers]
+    if (len(names) != 5 or names[0] != "extract_features" or names[1] != "list2ragged"
+            or names[4] != "ragged2list" or not names[3].startswith("with_array(maxout")
+            or set(n.name for n in embed.layers[2].walk() if not n.layers) != {"ints-getitem", "hashembed"}):
+        raise UnsupportedModel(f"the embedding is not MultiHashEmbed without static vectors: {embed.name!r}")
+    extractor = embed.layers[0]
     hashembeds = sorted((n for n in embed.walk() if n.name == "hashembed"), key=lambda n: n.attrs["column"])
     tables = [numpy.asarray(h.get_param("E"), dtype="float32") for h in hashembeds]
-    mixer = [ly for ly in embed.layers if ly.name.startswith("with_array(maxout")]
-    if len(mixer) != 1 or not encode.name.startswith("with_array("):
-        raise UnsupportedModel(f"unexpected embed/encode layers {embed.name!r} / {encode.name!r}")
+    mixer = [embed.layers[3]]
+    if ([h.attrs["column"] for h in hashembeds] != list(range(len(extractor.attrs["columns"])))
+            or len({t.shape[1] for t in tables}) != 1):
+        raise UnsupportedModel("the hash embeddings do not take one feature column each")
+    if not encode.name.startswith("with_array("):
+        raise UnsupportedModel(f"the encoder is not MaxoutWindowEncoder: {encode.name!r}")
     residuals = [n for n in encode.walk() if n.name.startswith("residual(") and n.name.count("residual(") == 1]
     windows = {_one(r, "expand_window").attrs["window_size"] for r in residuals}
     if len(windows) != 1 or not residuals:

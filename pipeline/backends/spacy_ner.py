@@ -23,6 +23,7 @@ threads (1).  Training never goes through ONNX Runtime.
 """
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -310,7 +311,7 @@ class SpacyNerBackend:
     def __init__(self, model: str | Path | None = None, batch_size: int = 64,
                  max_chars: int = 300, runtime: str = DEFAULT_RUNTIME, threads: int = 1,
                  **_: object) -> None:
-        from pipeline.backends.ner_onnx import RUNTIMES, install
+        from pipeline.backends.ner_onnx import RUNTIMES, UnsupportedModel, install
 
         if runtime not in RUNTIMES:
             raise ValueError(f"unknown runtime {runtime!r} of the spacy NER backend; "
@@ -324,8 +325,13 @@ class SpacyNerBackend:
         self.runtime = runtime
         self.nlp = load_part(root, "ner")
         self.orgtype = load_part(root, "orgtype")
-        # the tok2vec through ONNX Runtime when predicting (built from the loaded weights)
-        self.onnx = install(self.nlp.get_pipe("ner"), runtime, threads=int(threads))
+        # the tok2vec through ONNX Runtime when predicting (built from the loaded weights); a
+        # model of another architecture than ner_onnx converts keeps spaCy's own layers
+        try:
+            self.onnx = install(self.nlp.get_pipe("ner"), runtime, threads=int(threads))
+        except UnsupportedModel as exc:
+            logging.getLogger(__name__).warning("%s: runtime %s not available (%s); using thinc", root, runtime, exc)
+            self.runtime, self.onnx = "thinc", None
 
     # -- public API -------------------------------------------------------
     def tag(self, texts: list[str]) -> list[list[Span]]:
