@@ -271,3 +271,13 @@ def test_guideline_conventions_drop_the_same_spans_on_both_sides(tmp_path, fake_
     assert guideline_view(s, [(0, 1, "PLACE"), (0, 2, "PLACE"), (6, 8, "PLACE")]) == [(0, 2, "PLACE")]
     with pytest.raises(ValueError, match="conventions"):
         evaluate_ner("msra", path, backend="fake", conventions="mine")
+
+
+def test_guideline_view_writes_places_together_and_bodies_whole():
+    # GUIDELINES: places written together are one span; 美国政府 is the body's name (GOV)
+    s = "会议在中国上海举行，美国政府表示欢迎，美国人民也是。"
+    gold_msra = [(3, 5, "PLACE"), (5, 7, "PLACE"), (10, 12, "PLACE"), (19, 21, "PLACE")]
+    assert guideline_view(s, gold_msra) == [(3, 7, "PLACE"), (10, 14, "GOV"), (19, 21, "PLACE")]
+    # a span already starting at 政府 keeps the place as it is; a written-whole span stays
+    assert guideline_view(s, [(10, 12, "PLACE"), (12, 14, "GOV")]) == [(10, 12, "PLACE"), (12, 14, "GOV")]
+    assert guideline_view(s, [(3, 7, "PLACE"), (10, 14, "GOV")]) == [(3, 7, "PLACE"), (10, 14, "GOV")]
