@@ -84,3 +84,23 @@ def test_extract_train_ner_accepts_a_silver_folder_and_names_a_missing_one(folde
     with pytest.raises(typer.Exit) as err:
         _check_training_config(config)
     assert err.value.exit_code == 2 and "train corpus silver" in capsys.readouterr().err
+
+
+def test_repeat_weighs_up_the_train_part_of_a_small_corpus(tmp_path, nlp):
+    # Weibo NER's format: character + segmentation position, tab, tag
+    lines = []
+    for i in range(10):
+        for ch, tag in zip(f"张三去北京{i}", ["B-PER.NAM", "I-PER.NAM", "O", "B-GPE.NAM", "I-GPE.NAM", "O"]):
+            lines.append(f"{ch}0\t{tag}")
+        lines.append("")
+    (tmp_path / "weibo.train").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = tmp_path / "train.yaml"
+    config.write_text("seed: 0\ntrain:\n  - {dataset: weibo, path: weibo.train, repeat: 3}\n"
+                      "dev: {weibo: 4}\n", encoding="utf-8")
+    train, dev, stats = build_ner_data(load_config(config), nlp)
+    assert len(dev) == 4 and len(train) == 3 * 6
+    assert stats["weibo"]["repeat"] == 3 and stats["weibo"]["train_sentences"] == 6
+    assert {(e.text, e.label_) for e in train[0].ents} == {("张三", "PERSON"), ("北京", "PLACE")}
+    config.write_text("seed: 0\ntrain:\n  - {dataset: weibo, path: weibo.train, repeat: 0}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="repeat must be a whole number"):
+        build_ner_data(load_config(config), nlp)

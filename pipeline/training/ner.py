@@ -152,6 +152,10 @@ def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
             raise ValueError(f"{cfg['_config_path']}: train item {ds}: unlabelled must be "
                              f"'outside' or 'missing', not {unlabelled!r}")
         unknown_labels = set(item.get("missing_labels", ()))
+        repeat = int(item.get("repeat", 1))
+        if repeat < 1:
+            raise ValueError(f"{cfg['_config_path']}: train item {ds}: repeat must be a whole "
+                             f"number >= 1, not {item['repeat']!r}")
         predicted = (_predicted_spans(item["missing_predicted"], [s.text for s in sents])
                      if item.get("missing_predicted") else [[] for _ in sents])
         n_predicted_missing = 0
@@ -166,7 +170,10 @@ def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
             unknown += extra
             doc, n_drop = _make_doc(nlp, sent.text, spans, unknown, unlabelled)
             dropped += n_drop
-            (dev if i in dev_idx else train).append(doc)
+            if i in dev_idx:
+                dev.append(doc)
+            else:
+                train.extend([doc] * repeat)
             if i not in dev_idx:
                 counts.update(ent.label_ for ent in doc.ents)
                 persons.update(ent.text for ent in doc.ents if ent.label_ == "PERSON")
@@ -174,6 +181,8 @@ def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
                      "train_sentences": len(sents) - n_dev,
                      "chars": sum(len(s.text) for s in sents),
                      "train_entities": dict(counts), "overlapping_dropped": dropped}
+        if repeat > 1:
+            stats[ds]["repeat"] = repeat
         if item.get("missing_predicted"):
             stats[ds]["missing_predicted"] = {"model": item["missing_predicted"],
                                               "spans": n_predicted_missing}
