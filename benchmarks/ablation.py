@@ -14,8 +14,9 @@ coarse (COMPANY/GOV/ORG are one ORG label), the PER/LOC/ORG view every public se
   ``entities coarse`` row is the "full stage" row here);
 - public: MSRA test, CLUENER dev, Weibo test and the literature test set (names only),
   each sentence one document, as ``extract eval-ner --pipeline`` scores them; MSRA also
-  as ``--conventions guidelines`` scores it (without the one-character abbreviations and
-  ``中华`` it tags and the guidelines never do, on both sides).
+  as ``--conventions guidelines`` scores it (on both sides: without the one-character
+  abbreviations and ``中华`` it tags and the guidelines never do, places written together as
+  one span, a place before ``政府`` as the body).
 
 A family whose row is *higher* than the full stage's lowers F1 where it is switched on.
 """

@@ -516,7 +516,7 @@ def test_name_lists_option_adds_training_docs_from_train_names_only(tmp_path):
 
 
 TRAINING_CONFIGS = ["train-ner.yaml", "train-ner-stage1.yaml", "train-ner-stage2.yaml",
-                    "train-ner-stage2b.yaml"]
+                    "train-ner-stage2b.yaml", "train-ner-weibo-silver.yaml"]
 
 
 @pytest.mark.parametrize("name", TRAINING_CONFIGS)
@@ -529,10 +529,10 @@ def test_training_configs_render(name, tmp_path):
     from pipeline.training.ner import load_config, ner_spacy_config
 
     cfg = load_config(Path(__file__).parent.parent / "configs" / name)
-    assert {item["dataset"] for item in cfg["train"]} == {"msra", "cluener"}
+    assert {"msra", "cluener"} <= {item["dataset"] for item in cfg["train"]} <= {"msra", "cluener", "weibo", "silver"}
     for item in cfg["train"]:
         assert set(item) <= {"dataset", "path", "use", "limit", "name_lists", "unlabelled",
-                             "missing_labels", "missing_predicted"}
+                             "missing_labels", "missing_predicted", "repeat"}
     if cfg["ner"].get("average"):
         return
     text = ner_spacy_config(cfg["ner"], cfg["seed"], tmp_path / "t.spacy", tmp_path / "d.spacy")
@@ -541,8 +541,8 @@ def test_training_configs_render(name, tmp_path):
 
 
 def test_training_commands_build_every_model_before_it_is_used():
-    """configs/train-ner.yaml lists one command per stage; each model a stage starts from,
-    averages or predicts with is written by an earlier command."""
+    """configs/train-ner.yaml lists one command per stage (stage 5 last: the shipped model);
+    each model a stage starts from, averages or predicts with is written by an earlier command."""
     import re
     from pathlib import Path
 
@@ -551,7 +551,8 @@ def test_training_commands_build_every_model_before_it_is_used():
     root = Path(__file__).parent.parent
     text = (root / "configs" / "train-ner.yaml").read_text(encoding="utf-8")
     commands = re.findall(r"python -m pipeline.training.ner (configs/\S+) (\S+)", text)
-    assert [c for c, _ in commands] == [f"configs/{n}" for n in TRAINING_CONFIGS[1:] + TRAINING_CONFIGS[:1]]
+    assert [c for c, _ in commands] == [f"configs/{n}" for n in TRAINING_CONFIGS[1:4] + TRAINING_CONFIGS[:1]
+                                        + TRAINING_CONFIGS[4:]]
     assert commands[-1][1] == "pipeline/resources/models/ner-zh"
     built: set[Path] = set()
     for config, output in commands:
