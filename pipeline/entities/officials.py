@@ -184,6 +184,8 @@ class OfficialFinder:
         self._titles_by_first: dict[str, list[str]] = {}
         for t in self.o.titles:
             self._titles_by_first.setdefault(t[0], []).append(t)
+        # the gazetteer's people, listed once (not the whole gazetteer per document)
+        self._gaz_people = [n for n, g in self.r.gaz.items() if g.label == "PERSON"]
 
     # ------------------------------------------------------------------ names
     def _clean_after(self, text: str, e: int) -> bool:
@@ -525,7 +527,7 @@ class OfficialFinder:
 
         # 1. titles before a name
         ends = sorted({k + len(t) for t in self.o.titles for k in _find_all(text, t)})
-        gaz_people = [n for n, g in self.r.gaz.items() if g.label == "PERSON" and n in text]
+        gaz_people = [n for n in self._gaz_people if n in text]
         for t_end in ends:
             word = self._title_word_at(text, t_end)
             k = t_end - len(word)
@@ -565,7 +567,7 @@ class OfficialFinder:
                 h.end -= 1
         known = {text[h.start:h.end] for h in holders}
         known |= {text[s:e] for s, e in model if self._valid_name(text, s, e)}
-        known |= {n for n, g in self.r.gaz.items() if g.label == "PERSON" and n in text}
+        known |= set(gaz_people)
         index = NameIndex(known)
 
         # 2. a title right after the name (习近平主席)
@@ -588,8 +590,7 @@ class OfficialFinder:
 
         known |= {text[h.start:h.end] for h in holders}
         index = NameIndex(known)
-        self._sure = NameIndex({text[h.start:h.end] for h in holders} | {
-            n for n, g in self.r.gaz.items() if g.label == "PERSON" and n in text})
+        self._sure = NameIndex({text[h.start:h.end] for h in holders} | set(gaz_people))
         # 3. verbs of office
         holders += self._verbs(text, index, model_ends, model_starts, {h.start for h in holders})
         # 4. apposition: 张某，某公司总经理，
