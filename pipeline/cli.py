@@ -181,14 +181,12 @@ def eval_ner(
     for name in backend:
         if name not in registry.names("ner_backends"):
             _die(f"--backend: unknown NER backend {name!r}; expected one of: {', '.join(registry.names('ner_backends'))}", 2)
-    import yaml
+    from .config import ConfigError, apply_overrides
 
-    options = {}
-    for item in backend_option:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            _die(f"--backend-option: expected KEY=VALUE, got {item!r}", 2)
-        options[key.strip()] = yaml.safe_load(value) if value.strip() else value
+    try:
+        options = apply_overrides({}, backend_option, source="--backend-option")
+    except ConfigError as exc:
+        _die(str(exc), 2)
     results = {}
     for name in backend:
         try:

@@ -174,7 +174,6 @@ def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
                 dev.append(doc)
             else:
                 train.extend([doc] * repeat)
-            if i not in dev_idx:
                 counts.update(ent.label_ for ent in doc.ents)
                 persons.update(ent.text for ent in doc.ents if ent.label_ == "PERSON")
         stats[ds] = {"path": item["path"], "sentences": len(sents), "dev_sentences": n_dev,
