@@ -48,7 +48,11 @@ Attribution (documented heuristics):
 - ``entity``: (1) the entity that is the whole phrase before the number
   (胶州市11件); (2) the entity that starts the counted noun (18家德国企业); (3) the
   first entity of the clause before the number, unless the clause starts with 其中;
-  (4) the first entity of the sentence before the number.  Entities in 《》 titles,
+  (4) the first entity of the sentence before the number, or of the nearest clause
+  before the number's that opens with an entity (a change of topic: …王某开枪，李大军
+  当场牺牲，年仅49岁); in (3) and (4) an entity right after a 的 that closes a modifier
+  starting at the chosen one is the head instead (张红旗生前所在的北岭乡派出所, 冰川以南
+  约80公里处的青木湖), unless a noun follows it (在东城注册的法国企业).  Entities in 《》 titles,
   in 根据/按照/据 clauses and sources of reported speech (工信部数据显示) are skipped.
   Entities come from the entity stage (``Analysis.entities``); when it did not run,
   only rule (1) applies, with simple place/organisation suffix cues (…市/区/县/镇,
@@ -69,7 +73,8 @@ Attribution (documented heuristics):
   subject when a list of entities or a verb with 了 precedes it.
 - ``entity`` details: not the source of the figures (…发布的报告显示, …的预测值, …
   收到); not members listed right before the number (湖北、湖南、江西3省) nor in A、B等
-  lists; the possessor before 的 (…小学的6个孩子); the person named with an age;
+  lists, nor one example of a kind (中国科学院等单位); in a 其中-clause, its one entity
+  when nothing before it names one; the possessor before 的 (…小学的6个孩子); the person named with an age;
   该公司 -> the last organisation named; written in full (融创 + 华中, 美的 + 集团);
   untagged repeats of an entity's name in the document count.
 - ``place``: the attributed entity when it is a PLACE, else the first PLACE entity
@@ -1042,14 +1047,52 @@ def _entity_choice(q: Quantity, before_span, after_span, clause_start, s_start, 
     if not qizhong:
         ents = [e for e in _entities_in(clause_start, q.start, ctx) if kept(e)]
         if ents:
-            return ents[0]
+            return _head(ents, ctx)
     # (4) first entity of the sentence part (up to ；) before the number (before the 其中
     # clause), unless the clause opens with a scope word (全球有1.2亿武术爱好者)
     if any(_strip_lead(clause).startswith(w) or clause.startswith(w) for w in SCOPE_WORDS):
         return None
     part = max(s_start, text.rfind("；", s_start, clause_start) + 1)
-    ents = [e for e in _entities_in(part, clause_start if qizhong else q.start, ctx) if kept(e)]
-    return ents[0] if ents else None
+    hi = clause_start if qizhong else q.start
+    ents = [e for e in _entities_in(part, hi, ctx) if kept(e)]
+    if not ents and qizhong:  # nothing before the 其中 clause names it: its one entity (其中台胞来大陆…)
+        ents = [e for e in _entities_in(clause_start, q.start, ctx) if kept(e)]
+        ents = ents if len(ents) == 1 else []  # not one of the members it lists (其中上海、北京…位列前五)
+    if not ents:
+        return None
+    # (4a) the topic changed: the nearest clause before the number's that opens with an
+    # entity names the new topic (李某某开枪，刘海旺当场牺牲，年仅49岁 -> 刘海旺)
+    for e in reversed(ents):
+        if e.start > ents[0].start and e.start == _clause_start(text, part, e.start) \
+                and e.start < clause_start:
+            return _head([x for x in ents if x.start >= e.start], ctx)
+    return _head(ents, ctx)
+
+
+def _head(ents: list[Entity], ctx: _Ctx) -> Entity:
+    """The first of ``ents``, or the entity it modifies: an entity right after a 的 that
+    closes a modifier starting at the first one, in the same clause, is the head of the
+    phrase (刘海旺生前所在的哈毕日嘎乡派出所, 冰川以南约100公里处的色林错).  A place is not
+    the head of a modifier that starts with something other than a place."""
+    text = ctx.text
+    first = ents[0]
+    for e in ctx.starting(first.end, first.end + 16):  # before or after the number
+        if not _usable(e, ctx):
+            continue
+        between = text[first.end:e.start]
+        if len(between) > 16 or any(c in CLAUSE_END for c in between):
+            break
+        if between.rstrip(QUOTE_OPEN).endswith("的") and (e.label != "PLACE" or first.label == "PLACE") \
+                and not _modifies_noun(e, ctx):
+            return e
+    return first
+
+
+def _modifies_noun(e: Entity, ctx: _Ctx) -> bool:
+    """A noun follows the entity: it is a modifier itself (的德国企业), not a head."""
+    end = _surface_end(e, ctx)
+    words = _posseg(ctx.text[end:end + 6])
+    return bool(words) and words[0][1].startswith(("n", "j", "vn")) and words[0][1] != "nr"
 
 
 def _listed_before(clause_start: int, pos: int, ctx: _Ctx) -> tuple[int, int]:
@@ -1081,11 +1124,13 @@ def _enumerations(lo: int, hi: int, ctx: _Ctx) -> list[tuple[int, int]]:
     """Lists ``A、B等地`` of two or more entities in the sentence: examples, not the topic."""
     text = ctx.text
     out = []
-    for m in re.finditer(r"等(?:地|国|城市|省份|省|市|单位|部门|企业|机构)?", text[lo:hi]):
+    for m in re.finditer(r"等(?:地|国|城市|省份|省|市|单位|部门|企业|机构|高校|院校|学校|医院|媒体|平台|公司)?", text[lo:hi]):
         k = lo + m.start()
         span = _listed_before(lo, k, ctx)
         if span != (0, 0):
             out.append((span[0], k))
+        elif m.group(0) != "等":  # one example of a kind: 来自中国科学院等单位的科研人员
+            out += [(e.start, k) for e in ctx.starting(max(lo, k - ctx.ent_span), k) if e.end == k]
     return out
 
 

@@ -491,3 +491,37 @@ def test_class_names_and_money_without_yuan():
     assert texts("大班和中二班的孩子一起参观。") == []
     f = facts("他家一年收入几十万。")[0]
     assert (f.text, f.value, f.unit, f.kind, f.bound) == ("几十万", 100000, None, "money", "lower")
+
+
+def test_entity_is_the_head_after_de_not_its_modifier():
+    text = "如今，张红旗生前所在的北岭乡派出所变成了面积600平方米的楼房。"
+    e = ents(text, ("张红旗", "PERSON"), ("北岭乡派出所", "GOV"))
+    assert facts(text, e)[0].entity == "北岭乡派出所"
+    text = "云岭冰川以南约80公里处的青木湖，湖面面积扩张到300平方公里。"
+    e = ents(text, ("云岭冰川", "PLACE"), ("青木湖", "PLACE"))
+    assert [f.entity for f in facts(text, e)] == ["青木湖", "青木湖"]
+    # a place that modifies a noun itself is not the head (在东城注册的法国企业)
+    text = "目前，在东城注册的法国企业420多家。"
+    e = ents(text, ("东城", "PLACE"), ("法国", "PLACE"))
+    assert facts(text, e)[0].entity == "东城"
+
+
+def test_entity_follows_a_change_of_topic():
+    text = "在搏斗中，王某举枪连开数枪，李大军当场牺牲，年仅49岁。"
+    e = ents(text, ("王某", "PERSON"), ("李大军", "PERSON"))
+    assert facts(text, e)[0].entity == "李大军"
+    # a clause that does not open with an entity keeps the sentence's topic
+    text = "星河集团在东城设立研发中心，投资总额100亿元。"
+    e = ents(text, ("星河集团", "COMPANY"), ("东城", "PLACE"))
+    assert facts(text, e)[0].entity == "星河集团"
+
+
+def test_entity_skips_one_example_of_a_kind_and_reads_a_qizhong_clause():
+    text = "来自北方科学院等单位的科研人员一行50多人深入冰川考察。"
+    assert facts(text, ents(text, ("北方科学院", "GOV")))[0].entity is None
+    text = "两地人员往来总计达1.35亿人次，其中游客来东城总计1.04亿人次。"
+    f = [f for f in facts(text, ents(text, ("东城", "PLACE"))) if f.text == "1.04亿人次"][0]
+    assert f.entity == "东城"
+    text = "排行榜发布，其中东城、西城、南城位列前三。"
+    e = ents(text, ("东城", "PLACE"), ("西城", "PLACE"), ("南城", "PLACE"))
+    assert all(f.entity is None for f in facts(text, e))
