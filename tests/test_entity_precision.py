@@ -123,3 +123,38 @@ def test_a_body_whose_last_character_starts_a_word_is_still_cut():
 ])
 def test_suffix_organisations_start_at_a_word_and_count_no_bodies(text, not_a_name):
     assert not_a_name not in {t for t, _ in spans(text)}
+
+
+# suffix organisations: levels, counts, deictic heads, adverb phrases, cut suffixes (issue 17, MSRA/Weibo)
+@pytest.mark.parametrize("text,not_a_name", [
+    ("县级人民政府应当做好这项工作。", "县级人民政府"),          # a level, not one body
+    ("这些事先由区级调度中心研究。", "区级调度中心"),
+    ("农村乡镇政府不得乱收费。", "乡镇政府"),
+    ("今年共有12所基层党校通过评估。", "所基层党校"),              # the classifier of a count
+    ("全区9个科局参加了培训。", "个科局"),
+    ("据悉，全国法院今年审结案件较多。", "全国法院"),              # a deictic head
+    ("他们分别被当地人民法院判处罚金。", "当地人民法院"),
+    ("该校举办广播党校的形式进行培训。", "广播党校"),             # 党校 needs an anchor
+    ("河北省认真贯彻中央纪委全会精神。", "河北省认真贯彻中央纪委"),  # an adverb-led set phrase
+    ("我们在复旦大学校门口集合。", "复旦大学校"),                # 大学 + 校门: no 学校 here
+    ("公司坚持以公益回报社会。", "公益回报社"),                  # 回报 + 社会: no 报社 here
+    ("党中央、国务院决策部署的任务。", "国务院决策部署"),           # 部署 is no 署
+    ("北京市第一届中小学运动会开幕。", "北京市第一届中小学"),
+    ("这场比赛最终拼了个平局。", "个平局"),
+    ("上海菜价涨至两元左右国家统计局称。", "上海菜价涨至两元左右国家统计局"),  # 至 bounds a name
+])
+def test_suffix_organisations_that_are_no_names(text, not_a_name):
+    assert not_a_name not in {t for t, _ in spans(text)}
+
+
+@pytest.mark.parametrize("text,name", [
+    ("会后，青岛市人民政府发布通知。", "青岛市人民政府"),
+    ("省市场监管局开展检查。", "省市场监管局"),                  # 省 + 市场: no 省市 level pair
+    ("他毕业于市委党校。", "市委党校"),
+    ("案件由北京市海淀区人民法院审理。", "北京市海淀区人民法院"),
+    ("她考入复旦大学。", "复旦大学"),
+    ("区委宣传部召开会议。", "区委宣传部"),
+    ("市生态环境局发布公告。", "市生态环境局"),                  # a set phrase that is no clause
+])
+def test_suffix_organisations_kept(text, name):
+    assert name in {t for t, _ in spans(text)}

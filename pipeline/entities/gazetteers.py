@@ -46,6 +46,7 @@ class Resources:
     suffix_prefix_blockers: list[str] = field(default_factory=list)
     level_anchors: set[str] = field(default_factory=set)
     level_anchor_blockers: set[str] = field(default_factory=set)
+    generic_levels: list[str] = field(default_factory=list)
     anchor_words: set[str] = field(default_factory=set)
     boundary_words: list[str] = field(default_factory=list)
     boundary_chars: list[str] = field(default_factory=list)
@@ -153,6 +154,7 @@ def load_resources(extra_gazetteers: Iterable[Path] = (), extra_patterns: Iterab
     r.suffix_prefix_blockers = list(rules.get("suffix_prefix_blockers", []))
     r.level_anchors = set(rules.get("level_anchors", []))
     r.level_anchor_blockers = set(rules.get("level_anchor_blockers", []))
+    r.generic_levels = list(rules.get("generic_levels", []))
     r.anchor_words = set(rules.get("anchor_words", []))
     r.boundary_words = sorted(rules.get("boundary_words", []), key=len, reverse=True)
     r.boundary_chars = [b for b in r.boundary_words if len(b) == 1]

@@ -112,6 +112,7 @@ class Extractor:
         return j
 
     _VERB_TAGS = ("v", "vd")
+    _ADVERB_TAGS = ("d", "ad")
     _PHRASE_TAGS = ("l", "i")  # set phrases and idioms: 生态环境 (…生态环境局) stays, 签|署 does not
     # bodies named after their task take a verb phrase (…推进…工作领导小组, …学习贯彻…宣讲团)
     _TASK_SUFFIXES = ("领导小组", "小组", "工作组", "专班", "指挥部", "宣讲团", "委员会", "办公室")
@@ -133,7 +134,26 @@ class Extractor:
                     return True
                 if not (tag in Extractor._PHRASE_TAGS or (task and tag in Extractor._VERB_TAGS)):
                     return True
+                # a set phrase led by an adverb is a clause (认真贯彻, 切实加强; not 生态环境)
+                if tag in Extractor._PHRASE_TAGS and words.get(w[:2]) in Extractor._ADVERB_TAGS:
+                    return True
             k += len(w)
+        return False
+
+    @staticmethod
+    def _suffix_split(text: str, s: int, i: int, e: int) -> bool:
+        """The suffix ``text[i:e]`` is cut by the words around it: one that starts before it
+        ends inside it (南京|大学|校门: ``南京大学`` + ``校``), or one that starts inside it runs on
+        past it (公益回|报社|会: ``社会``).  No suffix here."""
+        if e - i < 2:
+            return False
+        k = s
+        for w in shared_jieba().cut(text[s:e + 3], HMM=False):
+            if k < i < k + len(w) < e or i < k < e < k + len(w):
+                return True
+            k += len(w)
+            if k > e:
+                break
         return False
 
     @staticmethod
@@ -151,9 +171,14 @@ class Extractor:
 
     _COUNT = re.compile(r"[0-9０-９一二三四五六七八九十百千万两几多]+(?:大|个|家|所|名|项|座)")
 
+    _NUMERALS = "0123456789０１２３４５６７８９一二三四五六七八九十百千万两几多"
+
     def _counts(self, text: str, s: int, i: int) -> bool:
-        """A number with a classifier in the head (``西安十大城市党委宣传部``): a count of
-        bodies, not one name."""
+        """A number with a classifier in the head (``西安十大城市党委宣传部``), or a head that
+        starts with the classifier of a number before it (``15个科局``, ``18所基层党校``): a
+        count of bodies, not one name."""
+        if s > 0 and text[s - 1] in self._NUMERALS and self._COUNT.match(text, s - 1) is not None:
+            return True
         return self._COUNT.search(text, s, i) is not None
 
     def _holds_title(self, text: str, s: int, i: int) -> bool:
@@ -192,7 +217,8 @@ class Extractor:
             if hit:
                 continue
             ch = text[p]
-            if ch in r.level_anchors and (p == 0 or text[p - 1] not in r.level_anchor_blockers):
+            if ch in r.level_anchors and (p == 0 or text[p - 1] not in r.level_anchor_blockers) \
+                    and not any(text.startswith(g, p) for g in r.generic_levels):
                 out.append((p, p + 1))
         return out
 
@@ -252,7 +278,7 @@ class Extractor:
                            or any(text.endswith(b, 0, e) and e - len(b) >= left for b in r.bare_heads))
                 after_boundary = (prev in "，。、；：！？,;:!?“‘\n 「『" or (not is_cjk(prev) and prev not in "）)")
                                   or any(text.endswith(w, 0, left) for w in r.boundary_words))
-                if bare_ok and 2 <= len(head) <= 4 and after_boundary:
+                if bare_ok and 2 <= len(head) <= 4 and after_boundary and head not in r.not_entities:
                     start = left
                 elif bare_ok and len(head) >= 2:
                     # a bare head such as 宣传部 inside a longer run
@@ -261,7 +287,8 @@ class Extractor:
                             if e - len(b) == left or text[e - len(b) - 1] in "，。、；：“\n":
                                 start = e - len(b)
                             break
-            if start is None or e - start <= len(suf) or self._crosses_clause(text, start, i, e) \
+            if start is None or e - start <= len(suf) or self._suffix_split(text, start, i, e) \
+                    or self._crosses_clause(text, start, i, e) \
                     or self._holds_title(text, start, i) or self._starts_inside_word(text, start) \
                     or self._counts(text, start, i):
                 continue
