@@ -57,6 +57,7 @@ from .bylines import _find_bylines, _outlets
 from .chars import nospace
 from .gazetteers import GazEntry, default_resources, load_resources
 from .linking import Linking
+from .feature_names import feature_places
 from .merge import Cand, ModelMerge, resolve
 from .officials import OfficialRecords
 from .places import Places
@@ -117,6 +118,10 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
         all four public sets); ``not_entities`` in ``rules.yaml`` lists the generic words instead."""
         model_generic_heads: bool = True
         """Drop a model span ending in a generic head (``…企业``, ``…机构``, ``…平台``)."""
+        model_feature_places: bool = True
+        """A model span followed twice or more in the document by the same feature head
+        (``普若岗`` + ``日冰川``, ``拉查帕`` + ``皇家花园``) is the specific part of a place name:
+        the whole name is a PLACE (see :mod:`pipeline.entities.feature_names`)."""
         use_model: bool = True
         """Merge the backend's spans (set False to keep the backend loaded but unused)."""
         context_region: str | None = None
@@ -245,6 +250,8 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
             chosen = resolve(chosen + self._propagate(text, chosen))
 
         # model spans
+        if model_spans and st.model_span_filters and st.model_feature_places:
+            model_spans = feature_places(text, list(model_spans))
         if model_spans:
             chosen = self._merge_model(text, chosen, model_spans)
 
