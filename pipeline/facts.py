@@ -52,7 +52,8 @@ Attribution (documented heuristics):
   before the number's that opens with an entity (a change of topic: …王某开枪，李大军
   当场牺牲，年仅49岁); in (3) and (4) an entity right after a 的 that closes a modifier
   starting at the chosen one is the head instead (张红旗生前所在的北岭乡派出所, 冰川以南
-  约80公里处的青木湖), unless a noun follows it (在东城注册的法国企业).  Entities in 《》 titles,
+  约80公里处的青木湖), unless a noun follows it (在东城注册的法国企业) or a verb stands
+  before the 的 (冰川位于羌塘西北部的双湖县: the first is the subject).  Entities in 《》 titles,
   in 根据/按照/据 clauses and sources of reported speech (工信部数据显示) are skipped.
   Entities come from the entity stage (``Analysis.entities``); when it did not run,
   only rule (1) applies, with simple place/organisation suffix cues (…市/区/县/镇,
@@ -1083,8 +1084,9 @@ def _head(ents: list[Entity], ctx: _Ctx) -> Entity:
         if len(between) > 16 or any(c in CLAUSE_END for c in between):
             break
         if between.rstrip(QUOTE_OPEN).endswith("的") and (e.label != "PLACE" or first.label == "PLACE") \
-                and not _modifies_noun(e, ctx):
-            return e
+                and not _modifies_noun(e, ctx) \
+                and not any(f.startswith("v") for _, f in _posseg(between.rstrip(QUOTE_OPEN)[:-1])):
+            return e  # no verb between: a modifier, not a predicate (冰川位于羌塘西北部的双湖县)
     return first
 
 

@@ -525,3 +525,9 @@ def test_entity_skips_one_example_of_a_kind_and_reads_a_qizhong_clause():
     text = "排行榜发布，其中东城、西城、南城位列前三。"
     e = ents(text, ("东城", "PLACE"), ("西城", "PLACE"), ("南城", "PLACE"))
     assert all(f.entity is None for f in facts(text, e))
+
+
+def test_entity_before_a_verb_is_the_subject_not_a_modifier():
+    text = "云岭冰川位于高原西北部的北山县东北部90公里，面积达420平方公里。"
+    e = ents(text, ("云岭冰川", "PLACE"), ("北山县", "PLACE"))
+    assert {f.entity for f in facts(text, e)} == {"云岭冰川"}
