@@ -158,3 +158,24 @@ def test_suffix_organisations_that_are_no_names(text, not_a_name):
 ])
 def test_suffix_organisations_kept(text, name):
     assert name in {t for t, _ in spans(text)}
+
+
+# addresses: a road's name holds no conjunction or particle; a place run before a travel agency or
+# notary office is part of its name (issue 17, MSRA and literature)
+@pytest.mark.parametrize("text,not_a_place", [
+    ("在高新技术开发区政府和街道的支持下，工作顺利。", "高新技术开发区政府和街"),
+    ("我们沿着登泰山的路走。", "泰山的路"),
+    ("他们考察了去南江县城的线路。", "南江县城的线路"),
+])
+def test_no_road_across_a_conjunction_or_particle(text, not_a_place):
+    assert not_a_place not in {t for t, _ in spans(text)}
+
+
+@pytest.mark.parametrize("text,name,label", [
+    ("他在浙江杭州西湖旅行社工作。", "浙江杭州西湖旅行社", "COMPANY"),
+    ("合同经上海市徐汇区公证处公证。", "上海市徐汇区公证处", "GOV"),
+    ("他家住在市南区香港中路167号彩虹花园小区。", "市南区香港中路167号彩虹花园小区", "PLACE"),
+    ("胶州市洋河镇油坊村的村民来了。", "胶州市洋河镇油坊村", "PLACE"),
+])
+def test_place_runs_and_the_names_they_start(text, name, label):
+    assert (name, label) in spans(text)
