@@ -1,4 +1,4 @@
-"""Names the model cut before their feature head (pipeline.entities.feature_names)."""
+"""Names the model cut before their feature head (pipeline.entities.feature_names) and campaign bodies (pipeline.entities.campaigns)."""
 from pipeline.entities.feature_names import feature_places
 
 
@@ -47,3 +47,14 @@ def test_the_entity_stage_applies_it_and_a_setting_turns_it_off():
     off = EntityStage(EntityStage.Settings(backend="none", model_feature_places=False))
     ents, _ = off.extract(doc, spans)
     assert ("青木若日冰川", "PLACE") not in [(e.text, e.label) for e in ents]
+
+
+def test_campaign_bodies_in_quotes_are_gov():
+    from pipeline.entities.campaigns import campaign_bodies
+
+    text = "全国“净网护苗”办联合有关部门发布通知，“净网护苗”工作小组部署专项行动。"
+    assert [text[c.start:c.end] for c in campaign_bodies(text)] == ["全国“净网护苗”办", "“净网护苗”工作小组"]
+    assert {c.label for c in campaign_bodies(text)} == {"GOV"}
+    # a quoted phrase + 办 is mostly the verb: no body without a scope
+    text = "践行“绿色”办赛理念，把“老年大学”办到社区里。"
+    assert campaign_bodies(text) == []

@@ -57,6 +57,7 @@ from .bylines import _find_bylines, _outlets
 from .chars import nospace
 from .gazetteers import GazEntry, default_resources, load_resources
 from .linking import Linking
+from .campaigns import campaign_bodies
 from .feature_names import feature_places
 from .merge import Cand, ModelMerge, resolve
 from .officials import OfficialRecords
@@ -107,6 +108,8 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
         """A person name right after a title (``部长程守田``) is a PERSON span (officials are found either way)."""
         enumerations: bool = True
         """Items of ``A、B等…企业`` lists are companies."""
+        campaign_bodies: bool = True
+        """Bodies named after a campaign in quotes (``全国“扫黄打非”办``): GOV."""
         model_span_filters: bool = True
         """Master switch of the filters on model spans below (False turns all of them off)."""
         model_surname_check: bool = True
@@ -234,6 +237,8 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
                 cands.append(Cand(s, e, "PERSON", "rule:person_cue", 3))
         if st.enumerations:
             cands += ex.enumerations(text)
+        if st.campaign_bodies:
+            cands += campaign_bodies(text)
         for pat, label in r.user_patterns:
             for m in pat.finditer(text):
                 if m.end() > m.start():
