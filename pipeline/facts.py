@@ -1033,6 +1033,10 @@ def _entity_choice(q: Quantity, before_span, after_span, clause_start, s_start, 
     # entities listed as members of the counted set (A、B、C等20余家企业, 湖北、湖南、江西3省)
     # are not what it is about
     skips = [_enumeration(clause_start, q.start, ctx), _listed_before(clause_start, q.start, ctx)]
+    # ... or before a count right before the number (湖北、湖南、江西3省11座城市)
+    m = re.search(r"[0-9０-９零〇一二两三四五六七八九十百千万]+[\u4e00-\u9fff]$", text[clause_start:q.start])
+    if m:
+        skips.append(_listed_before(clause_start, clause_start + m.start(), ctx))
     skips += _enumerations(s_start, q.start, ctx)
 
     def kept(e: Entity) -> bool:

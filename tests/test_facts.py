@@ -531,3 +531,9 @@ def test_entity_before_a_verb_is_the_subject_not_a_modifier():
     text = "云岭冰川位于高原西北部的北山县东北部90公里，面积达420平方公里。"
     e = ents(text, ("云岭冰川", "PLACE"), ("北山县", "PLACE"))
     assert {f.entity for f in facts(text, e)} == {"云岭冰川"}
+
+
+def test_entity_skips_members_listed_before_a_count_before_the_number():
+    text = "华远集团稳步发展，如今已布局湖北、湖南、江西3省11座城市。"
+    e = ents(text, ("华远集团", "COMPANY"), ("湖北", "PLACE"), ("湖南", "PLACE"), ("江西", "PLACE"))
+    assert [f.entity for f in facts(text, e) if f.text == "11座"] == ["华远集团"]
