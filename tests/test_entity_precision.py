@@ -179,3 +179,29 @@ def test_no_road_across_a_conjunction_or_particle(text, not_a_place):
 ])
 def test_place_runs_and_the_names_they_start(text, name, label):
     assert (name, label) in spans(text)
+
+
+# person cues and anonymised names: words before a speech verb are no names (issue 17, Weibo,
+# MSRA, CLUENER, literature)
+@pytest.mark.parametrize("text,not_a_name", [
+    ("周末，谈天说地是一种乐趣。", "谈天"),            # name + verb inside one word
+    ("据说，巫医称这样能治病。", "巫医"),              # a two-character word of the dictionary
+    ("他向总统和夫人表示感谢。", "和夫人"),            # a form of address
+    ("后来，由姨妈介绍去了上海。", "由姨妈"),            # a kinship term
+    ("那至少说明问题不大。", "那至少"),                # a function word as given name
+    ("邹岩诉称对方违约。", "邹岩诉"),              # 诉称 is the verb
+    ("该地区某国官员到访。", "区某"),                  # 地区|某国
+    ("他到南京路某号办事。", "路某"),                  # 某号
+])
+def test_person_cues_that_are_no_names(text, not_a_name):
+    assert not_a_name not in {t for t, _ in spans(text)}
+
+
+@pytest.mark.parametrize("text,name", [
+    ("张立新说，今年的收成不错。", "张立新"),          # jieba tags 立新 d, a rare word: still a name
+    ("王大海表示将继续努力。", "王大海"),
+    ("韩某某称自己不知情。", "韩某某"),                # anonymised names stay (GUIDELINES)
+    ("被告人王某承认了事实。", "王某"),
+])
+def test_person_cues_kept(text, name):
+    assert (name, "PERSON") in spans(text)

@@ -22,6 +22,21 @@ def not_in_org_names() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def two_char_words() -> dict[str, str]:
+    """Every two-character word of jieba's dictionary, with its tag (any frequency)."""
+    return {word: tag for word, _, tag in jieba_dictionary() if len(word) == 2}
+
+
+@lru_cache(maxsize=1)
+def function_words(min_freq: int = 1000) -> frozenset[str]:
+    """Frequent two-character adverbs, conjunctions, prepositions, pronouns and particles of
+    jieba's dictionary (``至少``, ``如此``, ``我们``; not the rarer 立新 that jieba tags d): never
+    the given name of a person."""
+    return frozenset(word for word, freq, tag in jieba_dictionary()
+                     if len(word) == 2 and freq >= min_freq and tag in ("d", "c", "p", "r", "u"))
+
+
+@lru_cache(maxsize=1)
 def longer_words(min_freq: int = 20) -> frozenset[str]:
     """Words of three to six characters of jieba's dictionary with frequency >= ``min_freq``."""
     return frozenset(word for word, freq, _ in jieba_dictionary() if 3 <= len(word) <= 6 and freq >= min_freq)
@@ -423,14 +438,15 @@ class Extractor:
 
     def cued_people(self, text: str) -> list[tuple[int, int]]:
         """Names before a speech verb (``张三说``), unless the verb's first character makes a word
-        with the character before it (``全套小说``, ``南段又称``)."""
+        with the character before it (``全套小说``, ``南段又称``; a verb of any frequency: ``诉称``)."""
         r = self.r
         cw = common_words()
+        two = two_char_words()
         out = []
         for cue in r.person_cues_after:
             k = text.find(cue)
             while k != -1:
-                if k > 0 and text[k - 1:k + 1] in cw:
+                if k > 0 and (text[k - 1:k + 1] in cw or two.get(text[k - 1:k + 1], "").startswith("v")):
                     k = text.find(cue, k + 1)
                     continue
                 for L in (3, 2, 4):
@@ -447,14 +463,23 @@ class Extractor:
                 k = text.find(cue, k + 1)
         return out
 
-    _FORMS_OF_ADDRESS = ("先生", "女士", "小姐", "同志", "老师", "师傅", "律师", "医生", "记者")
+    _FORMS_OF_ADDRESS = ("先生", "女士", "小姐", "夫人", "太太", "同志", "老师", "师傅", "律师", "医生", "记者",
+                         # kinship terms: a surname with one is no name (GUIDELINES: 钟伯伯)
+                         "爸爸", "妈妈", "爷爷", "奶奶", "姥姥", "姥爷", "外婆", "外公", "叔叔", "阿姨", "伯伯",
+                         "伯母", "婶婶", "舅舅", "舅妈", "姑姑", "姑妈", "姨妈", "哥哥", "姐姐", "弟弟", "妹妹",
+                         "大爷", "大娘", "大妈", "大婶", "大哥", "大姐", "老汉", "老伯")
 
     def _cue_name_is_words(self, text: str, s: int, e: int) -> bool:
         """A "name" before a speech verb that is words: its first two characters are a word
-        (``母亲只说``, ``信息中称``), or a surname with a form of address or post (``施先生说``,
-        ``向记者表示``)."""
-        return text[s:s + 2] in common_words() or text[s + 1:e] in self._FORMS_OF_ADDRESS \
-            or text[e - 2:e] in self._FORMS_OF_ADDRESS
+        (``母亲只说``, ``信息中称``), a two-character name is a word of jieba's dictionary (``巫医称``),
+        it and the verb lie inside one word (``谈天说地``), its given name is a function word
+        (``那至少说明``), or a surname with a form of address, post or kinship term (``施先生说``,
+        ``向记者表示``, ``总统和夫人表示``, ``由姨妈介绍``)."""
+        cw = common_words()
+        return text[s:s + 2] in cw or (e - s == 2 and text[s:e] in two_char_words()) \
+            or (e - s == 3 and text[s + 1:e] in function_words()) \
+            or any(text[a:b] in cw for a in range(s, e) for b in range(e + 1, min(len(text), a + 4) + 1)) \
+            or text[s + 1:e] in self._FORMS_OF_ADDRESS or text[e - 2:e] in self._FORMS_OF_ADDRESS
 
     # ------------------------------------------------------------------ enumerations
     _ENUM = re.compile(r"((?:[\u4e00-\u9fffA-Za-z]{2,8}、)*[\u4e00-\u9fffA-Za-z]{2,8})等"

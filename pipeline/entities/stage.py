@@ -55,7 +55,7 @@ from ..records import Document, Entity, Official, entity_key
 from ..stage import Analysis, ExistingPath, RunContext, StageInitError, _resolve_any
 from .bylines import _find_bylines, _outlets
 from .chars import nospace
-from .gazetteers import GazEntry, default_resources, load_resources
+from .gazetteers import GazEntry, common_words, default_resources, load_resources
 from .linking import Linking
 from .campaigns import campaign_bodies
 from .feature_names import feature_places
@@ -267,12 +267,16 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
 
 
     def _anonymised(self, text: str) -> list[tuple[int, int]]:
-        """Anonymised names: a surname + 某/某某 (王某, 韩某某, 欧阳某), not 某某公司/某人."""
+        """Anonymised names: a surname + 某/某某 (王某, 韩某某, 欧阳某), not 某某公司/某人/某国/某号,
+        nor a "surname" that ends a word with the character before it (地区|某国)."""
         r = self.res
+        cw = common_words()
         out = []
         for m in re.finditer(r"(?<!某)某某?(?!某)", text):
             k, e = m.start(), m.end()
-            if text[e:e + 1] and text[e] in "人些种地处事项件类家个位名":
+            if text[e:e + 1] and text[e] in "人些种地处事项件类家个位名国省市县区乡镇村号日月年天时方":
+                continue
+            if k >= 2 and text[k - 2:k] in cw and text[k - 2:k] not in r.compound_surnames:
                 continue
             if k >= 2 and text[k - 2:k] in r.compound_surnames:
                 out.append((k - 2, e))
