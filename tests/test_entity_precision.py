@@ -205,3 +205,28 @@ def test_person_cues_that_are_no_names(text, not_a_name):
 ])
 def test_person_cues_kept(text, name):
     assert (name, "PERSON") in spans(text)
+
+
+# the surname check on model PERSON spans: rarer surnames, Tibetan and Japanese names, and context
+# that says "person" keep a name (issue 17, MSRA, CLUENER, Weibo, dev)
+@pytest.mark.parametrize("text,name", [
+    ("恽文彬在会上发言。", "恽文彬"),                      # rarer surnames
+    ("据溥和安回忆，当年条件很差。", "溥和安"),
+    ("代表格桑次旦参加了会议。", "格桑次旦"),              # a Tibetan name
+    ("一名叫佐藤的青年来到这里。", "佐藤"),                # a Japanese family name
+    ("若斯潘当天离开巴黎。", "若斯潘"),                    # transliteration characters
+    ("回复@小艾:谢谢你。", "小艾"),                        # an @-mention
+    ("“我们会继续努力。”晓光表示。", "晓光"),              # a speech verb after it
+    ("“行。”小满说，他明天就走。", "小满"),
+])
+def test_model_persons_kept_by_the_surname_check(text, name):
+    assert (name, "PERSON") in spans(text, [(name, "PERSON")])
+
+
+@pytest.mark.parametrize("text,not_a_name", [
+    ("大家都去看猫冬的表演。", "猫冬"),                    # no surname, no context
+    ("村里的严老汉笑了。", "严老汉"),                      # a surname with a familiar term
+    ("这是入青奥的一天。", "入青奥"),
+])
+def test_model_persons_dropped_by_the_surname_check(text, not_a_name):
+    assert (not_a_name, "PERSON") not in spans(text, [(not_a_name, "PERSON")])

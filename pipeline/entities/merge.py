@@ -84,7 +84,9 @@ class ModelMerge:
                     "扎泽詹珍佐娃丝尤迦逊梭梵陀妥夫牟释肖芙茨霍"
                     # and those used in at least 4 distinct '·'-written foreign names of the MSRA,
                     # CLUENER and Weibo training sets that the list above lacked (克林顿, 约翰森)
-                    "瑞兹默卜史佛得翰易顿滕昆摩")
+                    "瑞兹默卜史佛得翰易顿滕昆摩"
+                    # and of common transliterations it still lacked (若斯潘, 亚当斯, 加缪)
+                    "若当缪")
     # surnames of the Hundred Family Surnames and other common ones: a model PERSON starting with
     # one is kept (surnames.txt, used by the name rules, stays short: 和/都/能 are words there)
     _MODEL_SURNAMES = set("赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛"
@@ -96,13 +98,33 @@ class ModelMerge:
                           "印宿白怀蒲邰从鄂索咸籍赖卓蔺屠蒙池乔阴郁胥能苍双闻莘党翟谭贡劳逄姬申扶堵冉宰郦雍璩桑桂濮"
                           "牛寿通边扈燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容向古易慎戈廖庾终暨居衡步都耿满弘匡"
                           "国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾毋沙乜养鞠须丰巢关蒯相查"
-                          "后荆红游竺权逯盖益桓公岳帅缑亢况佘佟商墨哈谯笪年阳回汝固顿覃蔺")
+                          "后荆红游竺权逯盖益桓公岳帅缑亢况佘佟商墨哈谯笪年阳回汝固顿覃蔺"
+                          # rarer surnames of people in the news (恽代英, 萨本栋, 溥仪, 冼星海, 粟裕, 迟浩田)
+                          "恽萨溥钦冼粟揭邸亓仝眭郄赫朴尉付苟佴楚迟庹练")
+    # names without a surname a model PERSON may start with: Tibetan given names (丹增, 多吉才让,
+    # 扎西次仁) and frequent Japanese family names that start with no Chinese surname (佐藤, 铃木)
+    _NAME_HEADS = ("丹增", "多吉", "才让", "扎西", "次仁", "卓玛", "格桑", "达瓦", "尼玛", "平措", "顿珠", "洛桑",
+                   "央金", "白玛", "索朗", "德吉", "拉姆", "旺堆", "普布", "边巴", "次旦", "强巴", "益西", "嘉措",
+                   "仁青", "罗布", "巴桑", "群培", "贡嘎", "桑珠", "才旦", "多杰", "坚参", "旦增", "央宗", "玉珍",
+                   "佐藤", "铃木", "渡边", "中村", "小林", "加藤", "山本", "山田", "佐佐木", "木村", "斋藤", "清水",
+                   "山口", "桥本", "阿部", "小川", "前田", "冈田", "后藤", "长谷川", "村上", "近藤", "坂本", "远藤",
+                   "青木", "藤田", "西村", "福田", "太田", "三浦", "藤原", "冈本", "中川", "中野", "小野", "竹内",
+                   "大野", "丸山", "今井", "河野", "藤井", "上野", "杉山", "小泉", "菅原", "久保", "千叶", "樱井",
+                   "木下", "野口", "野村", "新井", "中岛", "中曾根", "二阶堂", "小渊", "细川", "宫泽", "羽田")
     _FAMILIAR = re.compile(r"^.(?:老汉|老伯|伯伯|大爷|大娘|大妈|大婶|阿姨|奶奶|爷爷|叔叔|婶婶|师傅|老师|总|工)$")
     # a form of address right after a name says it is one (小平同志, 樱内义雄先生)
     _ADDRESS_AFTER = ("同志", "先生", "女士", "夫人", "小姐", "阁下")
 
+    def _person_context(self, text: str, s: int, e: int) -> bool:
+        """The words around a model PERSON say it is a person: an @-mention (``回复@晓艾:``) or a
+        speech verb right after it (``三毛说``, see ``person_cues_after``)."""
+        if s > 0 and text[s - 1] in "@＠":
+            return True
+        return any(text.startswith(cue, e) for cue in self.res.person_cues_after)
+
     def person_ok(self, t: str, after: str = "") -> bool:
-        """A model PERSON worth keeping: a Chinese name (known surname), an anonymised one
+        """A model PERSON worth keeping: a Chinese name (known surname), a Tibetan or Japanese
+        one (:attr:`_NAME_HEADS`), an anonymised one
         (``王某``, ``韩某某``), a foreign one (written with ``·``/``-``/``—``, in Latin letters, or in
         transliteration characters), any name followed by a form of address (``after``, the text
         after it: ``小平同志``), but not a surname with a kinship or familiar term (``严老汉``)."""
@@ -112,6 +134,8 @@ class ModelMerge:
         if after.startswith(self._ADDRESS_AFTER):
             return True
         if t[0] in r.surnames or t[:2] in r.compound_surnames or (t[0] in self._MODEL_SURNAMES and len(t) <= 4):
+            return True
+        if t.startswith(self._NAME_HEADS) and len(t) <= 6:
             return True
         if re.search(r"[·•．\-—‐]", t) or re.fullmatch(r"[A-Za-z][A-Za-z .'-]*", t):
             return True
@@ -166,7 +190,8 @@ class ModelMerge:
                     continue
                 if st.model_common_words and t in common_words() and t not in r.gaz:
                     continue
-                if st.model_surname_check and label == "PERSON" and not self.person_ok(t, text[e:e + 2]):
+                if st.model_surname_check and label == "PERSON" and not self.person_ok(t, text[e:e + 2]) \
+                        and not self._person_context(text, s, e):
                     continue
             m = Cand(s, e, label, method, 1)
             near = range(bisect.bisect_left(starts, s - longest), bisect.bisect_left(starts, e))
