@@ -230,3 +230,32 @@ def test_model_persons_kept_by_the_surname_check(text, name):
 ])
 def test_model_persons_dropped_by_the_surname_check(text, not_a_name):
     assert (not_a_name, "PERSON") not in spans(text, [(not_a_name, "PERSON")])
+
+
+# suffix organisations: a verb in the head before an anchor starts a new name; 世界/国际 anchor no
+# name of their own (issue 17: MSRA, dev); a one-character suffix that starts a word is none
+@pytest.mark.parametrize("text,not_a_name,name", [
+    ("省卫健委调派青岛医院的专家支援。", "省卫健委调派青岛医院", "青岛医院"),
+    ("新年前夕，伊朗示威者冲击英国驻伊使馆。", "伊朗示威者冲击英国驻伊使馆", "英国驻伊使馆"),
+])
+def test_a_verb_in_the_head_starts_a_new_name(text, not_a_name, name):
+    found = {t for t, _ in spans(text)}
+    assert not_a_name not in found and name in found
+
+
+@pytest.mark.parametrize("text,not_a_name", [
+    ("这里已经成为『世界工厂』。", "世界工厂"),
+    ("初步具备国际一流电视台的规模。", "国际一流电视台"),
+    ("由于空间局促，大家挤在一起。", "空间局"),
+])
+def test_generic_world_bodies_and_words_are_no_names(text, not_a_name):
+    assert not_a_name not in {t for t, _ in spans(text)}
+
+
+@pytest.mark.parametrize("text,name", [
+    ("国家市场监督管理总局发布公告。", "国家市场监督管理总局"),    # verbal nouns, no anchor after
+    ("上海市人民政府合作交流办公室主任出席。", "上海市人民政府合作交流办公室"),
+    ("世界银行发布报告。", "世界银行"),
+])
+def test_bodies_with_verbal_nouns_and_known_world_bodies_kept(text, name):
+    assert name in {t for t, _ in spans(text)}

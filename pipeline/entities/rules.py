@@ -155,16 +155,31 @@ class Extractor:
             k += len(w)
         return False
 
+    def _after_verb(self, text: str, s: int, i: int, e: int, anchors: list[tuple[int, int]]) -> int:
+        """Where the name ``text[s:e]`` (suffix at ``i``) starts when its head holds a verb with
+        an anchor after it: at that anchor (国家卫健委调派|北京医院, 示威者冲击|美国驻伊使馆); task
+        bodies take verbs (:attr:`_TASK_SUFFIXES`)."""
+        if text.endswith(self._TASK_SUFFIXES, s, e):
+            return s
+        tags = two_char_words()
+        k, after = s, None
+        for w in shared_jieba().cut(text[s:i], HMM=False):
+            if tags.get(w) in ("v", "vn") and k > s:
+                after = k + len(w)
+            k += len(w)
+        if after is None:
+            return s
+        return next((a for a, _ in anchors if a >= after), s)
+
     @staticmethod
     def _suffix_split(text: str, s: int, i: int, e: int) -> bool:
         """The suffix ``text[i:e]`` is cut by the words around it: one that starts before it
         ends inside it (南京|大学|校门: ``南京大学`` + ``校``), or one that starts inside it runs on
-        past it (公益回|报社|会: ``社会``).  No suffix here."""
-        if e - i < 2:
-            return False
+        past it (公益回|报社|会: ``社会``), or a one-character suffix starts a longer word (空间|局促).
+        No suffix here."""
         k = s
         for w in shared_jieba().cut(text[s:e + 3], HMM=False):
-            if k < i < k + len(w) < e or i < k < e < k + len(w):
+            if k < i < k + len(w) < e or i < k < e < k + len(w) or (e - i == 1 and k == i and k + len(w) > e):
                 return True
             k += len(w)
             if k > e:
@@ -286,6 +301,7 @@ class Extractor:
                     start = anchors[0][0]
                 if suf in r.branch_suffixes and start in ends:
                     start = ends[start]
+                start = self._after_verb(text, start, i, e, anchors)
             else:
                 head = text[left:i]
                 prev = text[left - 1] if left > 0 else "\n"
