@@ -97,7 +97,7 @@ from typing import Iterable, Sequence
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from .numbers import KINDS, Catalogue, Quantity, scan_quantities
-from .records import Entity, Fact, Sentence
+from .records import Entity, Fact, Official, Sentence
 from .sentences import split_sentences
 from .stage import Analysis, ExistingPath, RunContext
 
@@ -169,6 +169,7 @@ COMPARISON_BASE = re.compile(r"(?:比|较|相比|同比|环比|与)$")  # 比上
 AGENT_VERBS = re.compile(r"主办|承办|协办|举办|指导|组织|发起|牵头|主持|负责|实施")
 SOURCE_AFTER = re.compile(r"^(?:[^，。；]{0,30}?(?:发布|公布)的?[^，。；]{0,30}?(?:显示|表明|指出|预测|预计)"
                           r"|的?(?:预测值|预测|统计数据|统计|调查)|(?:最新)?(?:数据|统计|报告)(?:显示|表明)|收到)")
+SPEECH_END = re.compile(r"(?:表示|说|指出|强调|称|认为|介绍|透露|坦言)$")  # the clause reports speech
 BASIS_CLAUSE = re.compile(r"^(?:根据|按照|依据|依照|据|经)")
 PLACE_CUE = re.compile(r"^[\u4e00-\u9fff]{1,10}(?:省|市|区|县|镇|乡|村|街道|新区|自治州|州|盟|旗)$")
 ORG_CUE = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}(?:公司|集团|银行|大学|学院|医院|局|委员会|委|厅|办公室|中心|协会|研究会|督察组|核查组|工作组|领导小组)$")
@@ -229,6 +230,7 @@ class _Ctx:
     time_starts: list[int] = dataclasses.field(default_factory=list)
     stops: list[int] = dataclasses.field(default_factory=list)  # offsets of 。！？!? and line breaks
     newlines: list[int] = dataclasses.field(default_factory=list)
+    titles_of: dict[str, set[str]] = dataclasses.field(default_factory=dict)  # person -> titles
 
     def starting(self, lo: int, hi: int) -> list[Entity]:
         """The entities that start in ``[lo, hi]``, in order."""
@@ -243,12 +245,15 @@ class _Ctx:
 
 def extract_facts(text: str, sentences: Iterable | None = None, entities: Sequence[Entity] = (),
                   doc_date: dt.date | None = None, settings: FactSettings | None = None,
-                  catalogue: Catalogue | None = None, doc_id: str = "", source: str = "") -> list[Fact]:
+                  catalogue: Catalogue | None = None, doc_id: str = "", source: str = "",
+                  officials: Iterable[Official] = ()) -> list[Fact]:
     """The numeric facts of ``text``.
 
     ``sentences``: ``(start, end)`` pairs or :class:`Sentence` records (default:
     :func:`split_sentences`); ``entities``: :class:`Entity` records with offsets into
-    ``text``; ``doc_date``: the article date that relative times are resolved against.
+    ``text``; ``doc_date``: the article date that relative times are resolved against;
+    ``officials``: the entity stage's people with posts (a person named after a title that
+    holds an entity is the head of the phrase: 美国国务卿蓬佩奥).
     Offsets of the returned facts index ``text`` and ``fact.text == text[start:end]``.
     """
     settings = settings or FactSettings()
@@ -266,6 +271,9 @@ def extract_facts(text: str, sentences: Iterable | None = None, entities: Sequen
                ent_starts=[e.start for e in ents], ent_span=max((e.end - e.start for e in ents), default=0),
                stops=[m.start() for m in re.finditer(r"[。！？!?\n]", text)],
                newlines=[m.start() for m in re.finditer(r"\n", text)])
+    for o in officials:
+        ctx.titles_of.setdefault(re.sub(r"\s+", "", o.person), set()).update(
+            re.sub(r"\s+", "", t) for t in o.titles if t)
     ctx.times = [_trim_time(text, m.start(), m.end()) for m in _TIME_RE.finditer(text)
                  if m.group() and not _in_regions(m.start(), m.end(), titles)
                  and not _DATELINE_AFTER.match(text[m.end():m.end() + 1])
@@ -301,7 +309,8 @@ class FactStage:
             doc = item.doc
             sentences = item.sentences or None
             item.facts.extend(extract_facts(doc.text, sentences, item.entities, doc.date, self.settings,
-                                            self.catalogue, doc_id=doc.doc_id, source=doc.source))
+                                            self.catalogue, doc_id=doc.doc_id, source=doc.source,
+                                            officials=item.officials))
         return items
 
 
@@ -1078,7 +1087,8 @@ def _head(ents: list[Entity], ctx: _Ctx) -> Entity:
     """The first of ``ents``, or the entity it modifies: an entity right after a 的 that
     closes a modifier starting at the first one, in the same clause, is the head of the
     phrase (刘海旺生前所在的哈毕日嘎乡派出所, 冰川以南约100公里处的色林错).  A place is not
-    the head of a modifier that starts with something other than a place."""
+    the head of a modifier that starts with something other than a place.  A person whose
+    title (from the officials) is the first entity and what follows it is the head too."""
     text = ctx.text
     first = ents[0]
     for e in ctx.starting(first.end, first.end + 16):  # before or after the number
@@ -1087,6 +1097,15 @@ def _head(ents: list[Entity], ctx: _Ctx) -> Entity:
         between = text[first.end:e.start]
         if len(between) > 16 or any(c in CLAUSE_END for c in between):
             break
+        # a person named after a title that holds the first entity (美国国务卿蓬佩奥), unless
+        # the person speaks: what follows is what the body says (韩国总统文在寅…表示，政府将…)
+        if e.label == "PERSON" and first.label != "PERSON" and between.strip() \
+                and re.sub(r"\s+", "", text[first.start:e.start]) in ctx.titles_of.get(re.sub(r"\s+", "", e.text), ()):
+            ce = e.end
+            while ce < len(text) and ce - e.end < 80 and text[ce] not in CLAUSE_END:
+                ce += 1
+            if not SPEECH_END.search(text[e.end:ce]):
+                return e
         if between.rstrip(QUOTE_OPEN).endswith("的") and (e.label != "PLACE" or first.label == "PLACE") \
                 and not _modifies_noun(e, ctx) \
                 and not any(f.startswith("v") for _, f in _posseg(between.rstrip(QUOTE_OPEN)[:-1])):

@@ -537,3 +537,17 @@ def test_entity_skips_members_listed_before_a_count_before_the_number():
     text = "华远集团稳步发展，如今已布局湖北、湖南、江西3省11座城市。"
     e = ents(text, ("华远集团", "COMPANY"), ("湖北", "PLACE"), ("湖南", "PLACE"), ("江西", "PLACE"))
     assert [f.entity for f in facts(text, e) if f.text == "11座"] == ["华远集团"]
+
+
+def test_entity_is_the_person_named_after_a_title_holding_the_first_entity():
+    from pipeline.records import Official
+
+    text = "北国外长李大仁取消了前往其他4国的访问。"
+    e = ents(text, ("北国", "PLACE"), ("李大仁", "PERSON"))
+    off = [Official("d", "s", "李大仁", 4, 7, ["北国外长"], [None])]
+    assert extract_facts(text, None, e, DATE, FactSettings(), officials=off)[0].entity == "李大仁"
+    assert facts(text, e)[0].entity == "北国"  # without the officials: the first entity
+    text = "北国总统李大仁在大会上致辞时表示，政府将在三个方面发力。"
+    e = ents(text, ("北国", "PLACE"), ("李大仁", "PERSON"))
+    off = [Official("d", "s", "李大仁", 2, 5, ["北国总统"], [None])]
+    assert extract_facts(text, None, e, DATE, FactSettings(), officials=off)[0].entity == "北国"
