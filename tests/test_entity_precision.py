@@ -259,3 +259,10 @@ def test_generic_world_bodies_and_words_are_no_names(text, not_a_name):
 ])
 def test_bodies_with_verbal_nouns_and_known_world_bodies_kept(text, name):
     assert name in {t for t, _ in spans(text)}
+
+
+def test_a_determiner_before_the_suffix_ends_the_name():
+    # 国务院 + 有关 + 部委: the ministries concerned, no name (issue 17, MSRA); 城乡建设局 stays
+    found = {t for t, _ in spans("近年来，国务院有关部委加强了管理。")}
+    assert "国务院有关部委" not in found and "国务院" in found
+    assert "市城乡建设局" in {t for t, _ in spans("会议由市城乡建设局主持。")}

@@ -50,6 +50,7 @@ class Resources:
     anchor_words: set[str] = field(default_factory=set)
     boundary_words: list[str] = field(default_factory=list)
     boundary_chars: list[str] = field(default_factory=list)
+    determiners: list[str] = field(default_factory=list)
     inside_words: list[str] = field(default_factory=list)
     max_org_chars: int = 30
     titles: list[str] = field(default_factory=list)
@@ -158,6 +159,7 @@ def load_resources(extra_gazetteers: Iterable[Path] = (), extra_patterns: Iterab
     r.anchor_words = set(rules.get("anchor_words", []))
     r.boundary_words = sorted(rules.get("boundary_words", []), key=len, reverse=True)
     r.boundary_chars = [b for b in r.boundary_words if len(b) == 1]
+    r.determiners = sorted(rules.get("determiners", []), key=len, reverse=True)
     r.inside_words = list(rules.get("inside_words", []))
     r.max_org_chars = int(rules.get("max_org_chars", 30))
     r.titles = sorted(set(rules.get("titles", [])), key=len, reverse=True)

@@ -116,8 +116,9 @@ class Extractor:
                 return j
             # boundary word ending at j?
             hit = None
-            # one-character boundaries anywhere; longer ones not right before the suffix (城乡建设局)
-            for b in (r.boundary_words if j <= i - 2 else r.boundary_chars):
+            # one-character boundaries and determiners anywhere; longer ones not right before the
+            # suffix (城乡建设局)
+            for b in (r.boundary_words if j <= i - 2 else [*r.boundary_chars, *r.determiners]):
                 if j - len(b) >= lo and text.startswith(b, j - len(b)):
                     hit = b
                     break
