@@ -266,3 +266,17 @@ def test_a_determiner_before_the_suffix_ends_the_name():
     found = {t for t, _ in spans("近年来，国务院有关部委加强了管理。")}
     assert "国务院有关部委" not in found and "国务院" in found
     assert "市城乡建设局" in {t for t, _ in spans("会议由市城乡建设局主持。")}
+
+
+@pytest.mark.parametrize("text,not_a_name", [
+    ("通过讲座，向民众介绍新的技术。", "向民众"),           # a preposition + a word, no name
+])
+def test_person_cues_after_a_preposition_that_is_a_surname(text, not_a_name):
+    assert not_a_name not in {t for t, _ in spans(text)}
+    assert ("向晓峰", "PERSON") in spans("会上，向晓峰介绍了经验。")  # a name after it stays
+
+
+def test_a_quantifier_of_terms_ends_a_body_name():
+    # 缅甸 + 历届 + 政府: successive governments, no one body (dev); 缅甸 stays a place
+    found = spans("无论形势如何变化，缅甸历届政府均重视两国关系。")
+    assert ("缅甸", "PLACE") in found and not any(t.endswith("历届政府") for t, _ in found)

@@ -490,11 +490,13 @@ class Extractor:
         """A "name" before a speech verb that is words: its first two characters are a word
         (``母亲只说``, ``信息中称``), a two-character name is a word of jieba's dictionary (``巫医称``),
         it and the verb lie inside one word (``谈天说地``), its given name is a function word
-        (``那至少说明``), or a surname with a form of address, post or kinship term (``施先生说``,
-        ``向记者表示``, ``总统和夫人表示``, ``由姨妈介绍``)."""
+        (``那至少说明``) or a word after a "surname" that is a preposition (``向民众介绍``), or a
+        surname with a form of address, post or kinship term (``施先生说``, ``向记者表示``,
+        ``总统和夫人表示``, ``由姨妈介绍``)."""
         cw = common_words()
         return text[s:s + 2] in cw or (e - s == 2 and text[s:e] in two_char_words()) \
-            or (e - s == 3 and text[s + 1:e] in function_words()) \
+            or (e - s == 3 and (text[s + 1:e] in function_words()
+                                or (text[s] in self.r.boundary_chars and text[s + 1:e] in cw))) \
             or any(text[a:b] in cw for a in range(s, e) for b in range(e + 1, min(len(text), a + 4) + 1)) \
             or text[s + 1:e] in self._FORMS_OF_ADDRESS or text[e - 2:e] in self._FORMS_OF_ADDRESS
 
