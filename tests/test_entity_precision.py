@@ -280,3 +280,15 @@ def test_a_quantifier_of_terms_ends_a_body_name():
     # 缅甸 + 历届 + 政府: successive governments, no one body (dev); 缅甸 stays a place
     found = spans("无论形势如何变化，缅甸历届政府均重视两国关系。")
     assert ("缅甸", "PLACE") in found and not any(t.endswith("历届政府") for t, _ in found)
+
+
+# addresses: a zone's head is not cut out of a word; a hamlet after its village is one place
+def test_zone_heads_start_at_a_word():
+    found = {t for t, _ in spans("在一片水稻种植示范区，大家忙着收割。")}
+    assert "稻种植示范区" not in found
+    assert ("董家口经济区", "PLACE") in spans("项目落户董家口经济区。")
+
+
+def test_a_hamlet_after_its_village():
+    assert ("五里镇新华村李家窝棚屯", "PLACE") in spans("晚会始于五里镇新华村李家窝棚屯。")
+    assert ("胶州市洋河镇油坊村", "PLACE") in spans("胶州市洋河镇油坊村村民来了。")

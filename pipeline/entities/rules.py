@@ -333,7 +333,8 @@ class Extractor:
     # ------------------------------------------------------------------ places
     _ZONE = re.compile(r"(?:经济技术开发区|高新技术产业开发区|综合保税区|经济区|开发区|高新区|经开区|保税区|保税港区|"
                        r"自贸区|自由贸易试验区|示范区|试验区|新区|产业园区|工业园区|产业园|工业园)")
-    _VILLAGE = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:村|社区)")
+    # a village, with a hamlet (屯) of it written after it (富强村唐家岗子屯)
+    _VILLAGE = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:村|社区)(?:[\u4e00-\u9fff]{2,4}?屯)?")
     # a road's name holds no conjunction or particle (…开发区 + 政府和街|道: no road)
     _ROAD = re.compile(r"(?:(?![和与及或的了是在对])[\u4e00-\u9fff]){1,5}?(?:大道|大街|路|街|巷|胡同)(?:\d+号(?:院|楼)?)?"
                        r"(?:[\u4e00-\u9fff]{2,6}(?:小区|花园|大厦|广场|公寓|家园|苑|园区|社区))?")
@@ -400,6 +401,8 @@ class Extractor:
                     break
             if chosen is None:
                 chosen = max(head_lo, s - 3)
+                if self._starts_inside_word(text, chosen):  # 水|稻种植示范区: no head found
+                    continue
             head = text[chosen:s]
             if any(ch in "的了是在和与" for ch in head) or head in r.not_entities:
                 continue
