@@ -292,3 +292,14 @@ def test_zone_heads_start_at_a_word():
 def test_a_hamlet_after_its_village():
     assert ("五里镇新华村李家窝棚屯", "PLACE") in spans("晚会始于五里镇新华村李家窝棚屯。")
     assert ("胶州市洋河镇油坊村", "PLACE") in spans("胶州市洋河镇油坊村村民来了。")
+
+
+def test_place_runs_read_a_short_name_at_any_of_its_levels():
+    # 河南 is a province and a county: 河南 + 洛阳 is a run (GUIDELINES: 湖北武汉)
+    assert ("河南洛阳", "PLACE") in spans("河南洛阳查处了一起案件。")
+    assert ("海南三亚", "PLACE") in spans("他们到海南三亚度假。")
+
+
+def test_a_free_trade_zone_after_its_city():
+    found = spans("企业抢抓苏州自贸片区建设机遇。")
+    assert ("苏州自贸片区", "PLACE") in found and not any(t.startswith("抢抓") for t, _ in found)

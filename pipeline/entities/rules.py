@@ -332,7 +332,7 @@ class Extractor:
 
     # ------------------------------------------------------------------ places
     _ZONE = re.compile(r"(?:经济技术开发区|高新技术产业开发区|综合保税区|经济区|开发区|高新区|经开区|保税区|保税港区|"
-                       r"自贸区|自由贸易试验区|示范区|试验区|新区|产业园区|工业园区|产业园|工业园)")
+                       r"自贸区|自贸片区|自由贸易试验区|示范区|试验区|新区|产业园区|工业园区|产业园|工业园)")
     # a village, with a hamlet (屯) of it written after it (富强村唐家岗子屯)
     _VILLAGE = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:村|社区)(?:[\u4e00-\u9fff]{2,4}?屯)?")
     # a road's name holds no conjunction or particle (…开发区 + 政府和街|道: no road)
@@ -355,7 +355,10 @@ class Extractor:
             parts = [c]
             while end in at:
                 nxt = at[end]
-                if _RANK.get(self._level(nxt), 9) <= _RANK.get(self._level(parts[-1]), 9):
+                # some reading of the two is a larger division before a smaller one (河南 is a
+                # province and a county: 河南 + 洛阳)
+                if max(_RANK.get(lv, 9) for lv in self._levels(nxt)) <= \
+                        min(_RANK.get(lv, 9) for lv in self._levels(parts[-1])):
                     break
                 parts.append(nxt)
                 end = nxt.end
@@ -387,6 +390,8 @@ class Extractor:
         place_ends = {p.end for p in places}
         for m in self._ZONE.finditer(text):
             s = m.start()
+            if s in place_ends:  # a place in front is its head (苏州 + 自贸片区: the run above)
+                continue
             head_lo = s
             while head_lo > 0 and s - head_lo < 4 and is_cjk(text[head_lo - 1]):
                 head_lo -= 1
@@ -408,6 +413,13 @@ class Extractor:
                 continue
             out.append(Cand(chosen, m.end(), "PLACE", "regex:address", 5))
         return out
+
+    def _levels(self, c: Cand) -> set[str]:
+        """Every level a place may have (a short name may stand for divisions of several)."""
+        e = c.info
+        if not isinstance(e, GazEntry) or not e.divisions:
+            return {self._level(c)}
+        return {self.r.divisions[i].level for i in e.divisions}
 
     def _level(self, c: Cand) -> str:
         e = c.info
