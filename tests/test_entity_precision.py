@@ -303,3 +303,10 @@ def test_place_runs_read_a_short_name_at_any_of_its_levels():
 def test_a_free_trade_zone_after_its_city():
     found = spans("企业抢抓苏州自贸片区建设机遇。")
     assert ("苏州自贸片区", "PLACE") in found and not any(t.startswith("抢抓") for t, _ in found)
+
+
+def test_a_country_before_a_class_word_is_a_place():
+    # GUIDELINES: 德国企业 -> 德国 (PLACE); so 中国公司 -> 中国, while a name stays whole
+    found = spans("目前，中国公司在海外的业务增长很快。")
+    assert ("中国", "PLACE") in found and "中国公司" not in {t for t, _ in found}
+    assert "中国石油天然气集团公司" in {t for t, _ in spans("目前，中国石油天然气集团公司发布公告。")}

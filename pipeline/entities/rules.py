@@ -172,6 +172,15 @@ class Extractor:
             return s
         return next((a for a, _ in anchors if a >= after), s)
 
+    _CLASS_SUFFIXES = ("公司", "企业", "基地")
+
+    def _country_and_class(self, text: str, s: int, i: int, suf: str, gaz_at: dict[int, Cand]) -> bool:
+        """A country right before a class word (中国公司, 美国企业: GUIDELINES ``德国企业``): a
+        place and a common noun, no name."""
+        c = gaz_at.get(s)
+        return suf in self._CLASS_SUFFIXES and c is not None and c.end == i and c.label == "PLACE" \
+            and isinstance(c.info, GazEntry) and not c.info.divisions
+
     @staticmethod
     def _suffix_split(text: str, s: int, i: int, e: int) -> bool:
         """The suffix ``text[i:e]`` is cut by the words around it: one that starts before it
@@ -322,7 +331,7 @@ class Extractor:
             if start is None or e - start <= len(suf) or self._suffix_split(text, start, i, e) \
                     or self._crosses_clause(text, start, i, e) \
                     or self._holds_title(text, start, i) or self._starts_inside_word(text, start) \
-                    or self._counts(text, start, i):
+                    or self._counts(text, start, i) or self._country_and_class(text, start, i, suf, gaz_at):
                 continue
             label = r.suffixes[suf]
             found.append(Cand(start, e, label, "regex:org_suffix", 5))
