@@ -630,6 +630,14 @@ def _clause_start(text: str, lo: int, pos: int) -> int:
     return s
 
 
+def _clause_end(text: str, pos: int, limit: int) -> int:
+    """Where the clause at ``pos`` ends, at most ``limit`` characters on."""
+    e = pos
+    while e < len(text) and e - pos < limit and text[e] not in CLAUSE_END:
+        e += 1
+    return e
+
+
 def _after_span(text: str, pos: int, hi: int) -> tuple[int, int]:
     e = pos
     depth = 0
@@ -940,17 +948,13 @@ def _usable(e: Entity, ctx: _Ctx) -> bool:
     if REPORT_VERBS.match(text[e.end:e.end + 6]):
         return False
     end = _surface_end(e, ctx)  # 韩国+央行的预测值
-    ce = end
-    while ce < len(text) and ce - end < 40 and text[ce] not in CLAUSE_END:
-        ce += 1
+    ce = _clause_end(text, end, 40)
     if SOURCE_AFTER.match(text[end:ce]) or REPORT_VERBS.match(text[end:end + 6]):
         return False
     cs = _clause_start(text, max(0, e.start - 60), e.start)
     # the agent of a 由…(共同)主办 phrase: 由青岛市政府和工信部…共同主办的大会
     if "由" in text[cs:e.start]:
-        ce = e.end
-        while ce < len(text) and ce - e.end < 60 and text[ce] not in CLAUSE_END:
-            ce += 1
+        ce = _clause_end(text, e.end, 60)
         if AGENT_VERBS.search(text[e.end:ce]):
             return False
     if BASIS_CLAUSE.match(text[cs:e.start].strip()):
@@ -1101,10 +1105,7 @@ def _head(ents: list[Entity], ctx: _Ctx) -> Entity:
         # the person speaks: what follows is what the body says (韩国总统文在寅…表示，政府将…)
         if e.label == "PERSON" and first.label != "PERSON" and between.strip() \
                 and re.sub(r"\s+", "", text[first.start:e.start]) in ctx.titles_of.get(re.sub(r"\s+", "", e.text), ()):
-            ce = e.end
-            while ce < len(text) and ce - e.end < 80 and text[ce] not in CLAUSE_END:
-                ce += 1
-            if not SPEECH_END.search(text[e.end:ce]):
+            if not SPEECH_END.search(text[e.end:_clause_end(text, e.end, 80)]):
                 return e
         if between.rstrip(QUOTE_OPEN).endswith("的") and (e.label != "PLACE" or first.label == "PLACE") \
                 and not _modifies_noun(e, ctx) \
