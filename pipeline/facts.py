@@ -98,6 +98,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from .numbers import KINDS, Catalogue, Quantity, scan_quantities
 from .records import Entity, Fact, Official, Sentence
+from .segmenters import posseg as _posseg
 from .sentences import split_sentences
 from .stage import Analysis, ExistingPath, RunContext
 
@@ -888,24 +889,6 @@ def _ends_with_verb(s: str) -> bool:
 def _is_listing(span: tuple[int, int], ctx: _Ctx) -> bool:
     s, e = span
     return _listed_before(s, e, ctx) != (0, 0)
-
-
-_POSSEG = None
-
-
-def _posseg(s: str) -> list[tuple[str, str]]:
-    global _POSSEG
-    if _POSSEG is None:
-        try:
-            import jieba  # noqa: WPS433
-            import jieba.posseg  # noqa: WPS433
-            jieba.setLogLevel(60)
-            _POSSEG = jieba.posseg.POSTokenizer(jieba.Tokenizer())
-        except Exception:  # pragma: no cover - jieba missing
-            _POSSEG = False
-    if not _POSSEG:
-        return []
-    return [(w.word, w.flag) for w in _POSSEG.cut(s)]
 
 
 _CUT_FLAGS = ("v", "p", "c", "uj", "ul", "uz", "m", "r", "f", "t", "i")

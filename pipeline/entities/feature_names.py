@@ -15,6 +15,8 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+from ..segmenters import posseg
+
 Span = tuple[int, int, str]
 
 # generic heads of natural features, landmarks and settlements (GUIDELINES: places include
@@ -44,9 +46,7 @@ def _tail_ok(tail: str) -> bool:
     middle = tail[:-len(head)]
     if not middle:
         return True
-    from pipeline.facts import _posseg  # jieba's part of speech, one tokenizer for the project
-
-    return not any(flag.startswith(_NOT_IN_NAME) for _, flag in _posseg(middle))
+    return not any(flag.startswith(_NOT_IN_NAME) for _, flag in posseg(middle))
 
 
 def feature_places(text: str, spans: list[Span]) -> list[Span]:
