@@ -310,3 +310,13 @@ def test_a_country_before_a_class_word_is_a_place():
     found = spans("目前，中国公司在海外的业务增长很快。")
     assert ("中国", "PLACE") in found and "中国公司" not in {t for t, _ in found}
     assert "中国石油天然气集团公司" in {t for t, _ in spans("目前，中国石油天然气集团公司发布公告。")}
+
+
+@pytest.mark.parametrize("text,not_a_name", [
+    ("他又一次来到央视演播厅录节目。", "央视演播厅"),       # halls and compounds are no bodies
+    ("他回到县委大院上班。", "县委大院"),
+    ("吉林省靠山村文化大院的负责人说。", "吉林省靠山村文化大院"),
+])
+def test_halls_and_compounds_are_no_bodies(text, not_a_name):
+    assert not_a_name not in {t for t, _ in spans(text)}
+    assert "省教育厅" in {t for t, _ in spans("会议由省教育厅主办。")}
