@@ -320,3 +320,13 @@ def test_a_country_before_a_class_word_is_a_place():
 def test_halls_and_compounds_are_no_bodies(text, not_a_name):
     assert not_a_name not in {t for t, _ in spans(text)}
     assert "省教育厅" in {t for t, _ in spans("会议由省教育厅主办。")}
+
+
+def test_autonomous_divisions_as_commonly_written():
+    # 长阳土家族自治县 is written 长阳县: a full place name, canonical the division's name, and an
+    # anchor of the body after it (张家川县公安局, not 县公安局)
+    ents, _ = STAGE.extract(Document(doc_id="t", source="t", text="他来自长阳县，今年三十岁。"), [])
+    assert [(e.text, e.canonical, e.adcode) for e in ents if e.label == "PLACE"] == \
+        [("长阳县", "长阳土家族自治县", "420528")]
+    assert "张家川县公安局" in {t for t, _ in spans("抗议迫使张家川县公安局中止执法。")}
+    assert ("河北省丰宁县", "PLACE") in spans("刘海，河北省丰宁县人。")

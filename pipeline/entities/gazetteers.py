@@ -177,6 +177,7 @@ def load_resources(extra_gazetteers: Iterable[Path] = (), extra_patterns: Iterab
             (r.compound_surnames if len(line) == 2 else r.surnames).add(line)
 
     # divisions gazetteer
+    aliases: dict[int, str] = {}  # 张家川回族自治县 -> 张家川县: an autonomous division as commonly written
     for cols in _read_tsv(RESOURCES / "divisions.tsv"):
         cols += [""] * (6 - len(cols))
         d = Division(*cols[:6])
@@ -187,10 +188,13 @@ def load_resources(extra_gazetteers: Iterable[Path] = (), extra_patterns: Iterab
         r.div_by_name.setdefault(d.name, []).append(idx)
         if d.short and d.short not in r.short_form_blacklist and d.short not in r.not_entities:
             r.div_by_name.setdefault(d.short, []).append(idx)
+        if d.short and d.name.endswith(("自治县", "自治旗", "自治州")) and not d.short.endswith(d.name[-1]):
+            aliases[idx] = d.short + d.name[-1]
+            r.div_by_name.setdefault(aliases[idx], []).append(idx)
     for name, idxs in r.div_by_name.items():
         if name in r.not_entities or len(name) < 2:
             continue
-        full = [i for i in idxs if r.divisions[i].name == name]
+        full = [i for i in idxs if r.divisions[i].name == name or aliases.get(i) == name]
         shorts = [i for i in idxs if r.divisions[i].name != name]
         # short forms of county/town divisions are weak unless a province/city has that short form
         weak = not full and all(r.divisions[i].level in ("county", "town") for i in shorts)

@@ -302,7 +302,9 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
                 canon = short_forms[canon]
             elif c.label == "PLACE" and isinstance(c.info, GazEntry) and c.info.divisions:
                 idx = self._pick_division(c.info.divisions, ctx)
-                if idx is not None and self.res.divisions[idx].short == canon:
+                d = self.res.divisions[idx] if idx is not None else None
+                # the short form, or an autonomous division's short form + level (张家川县)
+                if d is not None and d.short and canon in (d.short, d.short + d.name[-1]):
                     canon = self.res.divisions[idx].name
             ent.canonical = canon
             if c.label == "PLACE" and self.settings.normalise_places:
