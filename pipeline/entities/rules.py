@@ -51,6 +51,7 @@ class Extractor:
         for s in sorted(res.suffixes, key=len, reverse=True):
             self._suffix_by_first[s[0]].append(s)
         self._title_set = set(res.titles)
+        self._near_boundaries = [*res.boundary_chars, *res.determiners]  # right before a suffix
         self._title_max = max((len(t) for t in res.titles), default=1)
         # first character -> the lengths of gazetteer names starting with it, longest first
         lens: dict[str, set[int]] = defaultdict(set)
@@ -118,7 +119,7 @@ class Extractor:
             hit = None
             # one-character boundaries and determiners anywhere; longer ones not right before the
             # suffix (城乡建设局)
-            for b in (r.boundary_words if j <= i - 2 else [*r.boundary_chars, *r.determiners]):
+            for b in (r.boundary_words if j <= i - 2 else self._near_boundaries):
                 if j - len(b) >= lo and text.startswith(b, j - len(b)):
                     hit = b
                     break
