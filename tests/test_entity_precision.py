@@ -202,6 +202,7 @@ def test_person_cues_that_are_no_names(text, not_a_name):
     ("王大海表示将继续努力。", "王大海"),
     ("韩某某称自己不知情。", "韩某某"),                # anonymised names stay (GUIDELINES)
     ("被告人王某承认了事实。", "王某"),
+    ("犯罪嫌疑人王某日前被抓获。", "王某"),            # 某 + 日前: still a name
 ])
 def test_person_cues_kept(text, name):
     assert (name, "PERSON") in spans(text)

@@ -274,7 +274,7 @@ class EntityStage(ModelMerge, Linking, Places, OfficialRecords):
         out = []
         for m in re.finditer(r"(?<!某)某某?(?!某)", text):
             k, e = m.start(), m.end()
-            if text[e:e + 1] and text[e] in "人些种地处事项件类家个位名国省市县区乡镇村号日月年天时方":
+            if text[e:e + 1] and text[e] in "人些种地处事项件类家个位名国省市县区乡镇号":
                 continue
             if k >= 2 and text[k - 2:k] in cw and text[k - 2:k] not in r.compound_surnames:
                 continue
