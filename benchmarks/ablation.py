@@ -50,6 +50,8 @@ FAMILIES: dict[str, dict] = {
     "model filter: surname check": {"model_surname_check": False},
     "model filter: common words": {"model_common_words": True},  # off by default: this row switches it on
     "model filter: generic heads": {"model_generic_heads": False},
+    "model spans: feature place names": {"model_feature_places": False},
+    "campaign bodies": {"campaign_bodies": False},
     "short-name linking": {"link_short_names": False},
 }
 
