@@ -99,6 +99,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from .numbers import KINDS, Catalogue, Quantity, scan_quantities
 from .records import Entity, Fact, Official, Sentence
 from .segmenters import posseg as _posseg
+from .segmenters import word_tags as _word_tags
 from .sentences import split_sentences
 from .stage import Analysis, ExistingPath, RunContext
 
@@ -523,22 +524,7 @@ def _per_unit(q: Quantity, text: str, prev: Quantity | None) -> bool:
     return q.value == 1 and not q.qualifiers and bool(re.match(r"(?:约合|合|兑换|兑|折合|相当于)", text[q.end:q.end + 3]))
 
 
-_WORD_TAGS = None
 _IDIOM_TAGS = {"i", "l", "nz", "ns", "nr", "nrt", "j"}
-
-
-def _word_tags() -> dict:
-    global _WORD_TAGS
-    if _WORD_TAGS is None:
-        try:
-            import jieba  # noqa: WPS433
-            import jieba.posseg  # noqa: WPS433
-            jieba.setLogLevel(60)
-            jieba.posseg.dt.tokenizer.check_initialized() if hasattr(jieba.posseg.dt, "tokenizer") else None
-            _WORD_TAGS = jieba.posseg.dt.word_tag_tab
-        except Exception:  # pragma: no cover - jieba missing
-            _WORD_TAGS = {}
-    return _WORD_TAGS
 
 
 def _in_word(q: Quantity, text: str) -> bool:

@@ -229,17 +229,29 @@ def shared_jieba():
 
 
 @functools.lru_cache(maxsize=1)
-def _pos_tokenizer():
+def pos_tokenizer():
+    """``jieba.posseg`` on :func:`shared_jieba`.  Its word-tag table (the part of speech of
+    every word of jieba's own dictionary, about 50 MB) is the one importing ``jieba.posseg``
+    builds for ``jieba.posseg.dt`` from the same dictionary file: one copy per process rather
+    than one per reader (the NER word features, the facts, :func:`posseg`).  Never add words
+    to it, nor to ``jieba.posseg.dt``."""
     import jieba.posseg
 
-    return jieba.posseg.POSTokenizer(shared_jieba())
+    pt = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    pt.tokenizer, pt.word_tag_tab = shared_jieba(), jieba.posseg.dt.word_tag_tab
+    return pt
+
+
+def word_tags() -> dict[str, str]:
+    """Word -> part of speech (``nr``, ``ns``, ``v`` ...) for jieba's own dictionary."""
+    return pos_tokenizer().word_tag_tab
 
 
 def posseg(text: str) -> list[tuple[str, str]]:
     """``(word, part of speech)`` pairs of ``text`` by ``jieba.posseg`` (HMM on) with jieba's own
     dictionary only (:func:`shared_jieba`), for the readers that look at a phrase's grammar
     (the facts' subjects and entities, place names in the entity stage)."""
-    return [(w.word, w.flag) for w in _pos_tokenizer().cut(text)]
+    return [(w.word, w.flag) for w in pos_tokenizer().cut(text)]
 
 
 def jieba_dictionary() -> Iterator[tuple[str, int, str]]:

@@ -110,13 +110,10 @@ def _word_segmenter():
     ``nt`` ...)."""
     global _WORD_SEGMENTER, _WORD_TAGS
     if _WORD_SEGMENTER is None:
-        import jieba.posseg
+        from pipeline.segmenters import shared_jieba, word_tags
 
-        from pipeline.segmenters import shared_jieba
-
-        tok = shared_jieba()
-        # jieba's own reader of its dictionary's tags, on the private tokenizer
-        _WORD_SEGMENTER, _WORD_TAGS = tok, jieba.posseg.POSTokenizer(tok).word_tag_tab
+        # jieba's own reader of its dictionary's tags (one table per process)
+        _WORD_SEGMENTER, _WORD_TAGS = shared_jieba(), word_tags()
     return _WORD_SEGMENTER, _WORD_TAGS
 
 
