@@ -42,6 +42,30 @@ def longer_words(min_freq: int = 20) -> frozenset[str]:
     return frozenset(word for word, freq, _ in jieba_dictionary() if 3 <= len(word) <= 6 and freq >= min_freq)
 
 
+class _WordOrder:
+    """A list of words, looked up by position: the words of it that end (or start) at a position
+    of a text, and the first of them in list order, with one dictionary lookup per word length
+    instead of a scan of the list."""
+
+    def __init__(self, words: list[str]):
+        self.rank: dict[str, int] = {}
+        for k, w in enumerate(words):
+            self.rank.setdefault(w, k)
+        self.lengths = sorted({len(w) for w in self.rank if w})
+
+    def ending_at(self, text: str, j: int, lo: int, longer_than: int = 0) -> list[str]:
+        return [w for n in self.lengths if n > longer_than and j - n >= lo
+                for w in (text[j - n:j],) if w in self.rank]
+
+    def starting_at(self, text: str, i: int, longer_than: int = 0) -> list[str]:
+        return [w for n in self.lengths if n > longer_than and i + n <= len(text)
+                for w in (text[i:i + n],) if w in self.rank]
+
+    def first_ending_at(self, text: str, j: int, lo: int) -> str | None:
+        """The first word of the list that ends at ``j`` and starts at ``lo`` or after."""
+        return min(self.ending_at(text, j, lo), key=self.rank.__getitem__, default=None)
+
+
 class Extractor:
     """Rule engine over one text (stateless between texts)."""
 
@@ -51,7 +75,12 @@ class Extractor:
         for s in sorted(res.suffixes, key=len, reverse=True):
             self._suffix_by_first[s[0]].append(s)
         self._title_set = set(res.titles)
-        self._near_boundaries = [*res.boundary_chars, *res.determiners]  # right before a suffix
+        # boundary words by the first position they have in their list (the first listed wins), and
+        # their lengths: a lookup per length instead of a scan of the list per character
+        self._boundaries = _WordOrder(res.boundary_words)
+        self._near_boundaries = _WordOrder([*res.boundary_chars, *res.determiners])  # right before a suffix
+        self._prefix_blockers = _WordOrder(res.suffix_prefix_blockers)
+        self._blockers = _WordOrder(res.suffix_blockers)
         self._title_max = max((len(t) for t in res.titles), default=1)
         # first character -> the lengths of gazetteer names starting with it, longest first
         lens: dict[str, set[int]] = defaultdict(set)
@@ -115,14 +144,9 @@ class Extractor:
         while j > lo and is_cjk(text[j - 1]):
             if text[j - 1] in "年月日" and j >= 2 and text[j - 2].isdigit():
                 return j
-            # boundary word ending at j?
-            hit = None
-            # one-character boundaries and determiners anywhere; longer ones not right before the
-            # suffix (城乡建设局)
-            for b in (r.boundary_words if j <= i - 2 else self._near_boundaries):
-                if j - len(b) >= lo and text.startswith(b, j - len(b)):
-                    hit = b
-                    break
+            # boundary word ending at j? one-character boundaries and determiners anywhere; longer
+            # ones not right before the suffix (城乡建设局)
+            hit = (self._boundaries if j <= i - 2 else self._near_boundaries).first_ending_at(text, j, lo)
             if hit is not None and not self._inside_word(text, j - len(hit), j):
                 return j
             j -= 1
@@ -264,21 +288,17 @@ class Extractor:
         return out
 
     def _is_blocked(self, text: str, i: int, suffix: str) -> bool:
-        e = i + len(suffix)
-        for b in self.r.suffix_prefix_blockers:
-            if len(b) > len(suffix) and b.endswith(suffix) and text.endswith(b, 0, e):
-                return True
-        for b in self.r.suffix_blockers:
-            if len(b) > len(suffix) and text.startswith(b, i) and b.startswith(suffix):
-                return True
-            # blockers that extend the suffix by characters before it are not used
-        return False
+        """A word that ends at the suffix and is longer than it (举办 before 办), or one that starts
+        at it and is longer (部队 at 部); blockers that extend the suffix by characters before it
+        are not used."""
+        e, n = i + len(suffix), len(suffix)
+        return any(w.endswith(suffix) for w in self._prefix_blockers.ending_at(text, e, 0, longer_than=n)) \
+            or any(w.startswith(suffix) for w in self._blockers.starting_at(text, i, longer_than=n))
 
     def _ends_with_title(self, text: str, end: int, suffix: str) -> bool:
-        for t in self.r.titles:
-            if len(t) > len(suffix) and end - len(t) >= 0 and text.startswith(t, end - len(t)):
-                return True
-        return False
+        """A title longer than the suffix ends at ``end`` (…书记处 is no organisation)."""
+        return any(text[end - k:end] in self._title_set
+                   for k in range(len(suffix) + 1, min(self._title_max, end) + 1))
 
     def organisations(self, text: str, gaz: list[Cand]) -> list[Cand]:
         r = self.r
@@ -319,7 +339,7 @@ class Extractor:
                 bare_ok = (suf not in r.needs_anchor or text[i - min(len(head), 4):e] in r.bare_heads
                            or any(text.endswith(b, 0, e) and e - len(b) >= left for b in r.bare_heads))
                 after_boundary = (prev in "，。、；：！？,;:!?“‘\n 「『" or (not is_cjk(prev) and prev not in "）)")
-                                  or any(text.endswith(w, 0, left) for w in r.boundary_words))
+                                  or bool(self._boundaries.ending_at(text, left, 0)))
                 if bare_ok and 2 <= len(head) <= 4 and after_boundary and head not in r.not_entities:
                     start = left
                 elif bare_ok and len(head) >= 2:
@@ -411,7 +431,7 @@ class Extractor:
             chosen = None
             for k in range(head_lo, s - 1):
                 # a head that starts right after a boundary word / punctuation / place
-                if k == 0 or not is_cjk(text[k - 1]) or any(text.endswith(b, 0, k) for b in r.boundary_words) \
+                if k == 0 or not is_cjk(text[k - 1]) or self._boundaries.ending_at(text, k, 0) \
                         or k in place_ends:
                     chosen = k
                     break
