@@ -1057,11 +1057,13 @@ def _entity_choice(q: Quantity, before_span, after_span, clause_start, s_start, 
 
 
 def _head(ents: list[Entity], ctx: _Ctx) -> Entity:
-    """The first of ``ents``, or the entity it modifies: an entity right after a 的 that
-    closes a modifier starting at the first one, in the same clause, is the head of the
-    phrase (刘海旺生前所在的哈毕日嘎乡派出所, 冰川以南约100公里处的色林错).  A place is not
-    the head of a modifier that starts with something other than a place.  A person whose
-    title (from the officials) is the first entity and what follows it is the head too."""
+    """The first of ``ents``, or the entity it modifies.  An entity right after a 的 that
+    closes a modifier starting at the first one, in the same clause, is the head of the phrase
+    (刘海旺生前所在的哈毕日嘎乡派出所, 冰川以南约100公里处的色林错), unless a verb stands before
+    the 的 (a predicate, not a modifier) or a noun follows it (a modifier itself); a place is not
+    the head of a modifier that starts with something other than a place.  A person whose title
+    (from the officials) is the first entity and what follows it is the head too, unless the
+    person's clause reports speech."""
     text = ctx.text
     first = ents[0]
     for e in ctx.starting(first.end, first.end + 16):  # before or after the number
