@@ -54,11 +54,11 @@ from .. import registry
 from ..records import Document, Entity, Official, entity_key
 from ..stage import Analysis, ExistingPath, RunContext, StageInitError, _resolve_any
 from .bylines import _find_bylines, _outlets
+from .campaigns import campaign_bodies
 from .chars import nospace
+from .feature_names import feature_places
 from .gazetteers import GazEntry, common_words, default_resources, load_resources
 from .linking import Linking
-from .campaigns import campaign_bodies
-from .feature_names import feature_places
 from .merge import Cand, ModelMerge, resolve
 from .officials import OfficialRecords
 from .places import Places
