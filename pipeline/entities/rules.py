@@ -6,7 +6,7 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Iterable
 
-from ..segmenters import jieba_dictionary, shared_jieba
+from ..segmenters import jieba_dictionary, shared_jieba, word_tags
 from .chars import is_cjk
 from .gazetteers import RESOURCES, GazEntry, Resources, common_words
 from .merge import Cand
@@ -19,12 +19,6 @@ def not_in_org_names() -> dict[str, str]:
     """Words never inside an organisation name, with their jieba tag (``build_not_in_org_names.py``)."""
     with open(RESOURCES / "not_in_org_names.txt", encoding="utf-8") as fh:
         return dict(line.rstrip("\n").split("\t") for line in fh if line.strip() and not line.startswith("#"))
-
-
-@lru_cache(maxsize=1)
-def two_char_words() -> dict[str, str]:
-    """Every two-character word of jieba's dictionary, with its tag (any frequency)."""
-    return {word: tag for word, _, tag in jieba_dictionary() if len(word) == 2}
 
 
 @lru_cache(maxsize=1)
@@ -187,10 +181,10 @@ class Extractor:
         bodies take verbs (:attr:`_TASK_SUFFIXES`)."""
         if text.endswith(self._TASK_SUFFIXES, s, e):
             return s
-        tags = two_char_words()
+        tags = word_tags()
         k, after = s, None
         for w in shared_jieba().cut(text[s:i], HMM=False):
-            if tags.get(w) in ("v", "vn") and k > s:
+            if len(w) == 2 and tags.get(w) in ("v", "vn") and k > s:
                 after = k + len(w)
             k += len(w)
         if after is None:
@@ -504,12 +498,12 @@ class Extractor:
         with the character before it (``全套小说``, ``南段又称``; a verb of any frequency: ``诉称``)."""
         r = self.r
         cw = common_words()
-        two = two_char_words()
+        tags = word_tags()
         out = []
         for cue in r.person_cues_after:
             k = text.find(cue)
             while k != -1:
-                if k > 0 and (text[k - 1:k + 1] in cw or two.get(text[k - 1:k + 1], "").startswith("v")):
+                if k > 0 and (text[k - 1:k + 1] in cw or tags.get(text[k - 1:k + 1], "").startswith("v")):
                     k = text.find(cue, k + 1)
                     continue
                 for L in (3, 2, 4):
@@ -540,7 +534,7 @@ class Extractor:
         surname with a form of address, post or kinship term (``施先生说``, ``向记者表示``,
         ``总统和夫人表示``, ``由姨妈介绍``)."""
         cw = common_words()
-        return text[s:s + 2] in cw or (e - s == 2 and text[s:e] in two_char_words()) \
+        return text[s:s + 2] in cw or (e - s == 2 and text[s:e] in word_tags()) \
             or (e - s == 3 and (text[s + 1:e] in function_words()
                                 or (text[s] in self.r.boundary_chars and text[s + 1:e] in cw))) \
             or any(text[a:b] in cw for a in range(s, e) for b in range(e + 1, min(len(text), a + 4) + 1)) \
