@@ -145,6 +145,7 @@ class FactSettings(BaseModel):
 
 # ------------------------------------------------------------------ lexical constants
 
+_WS = re.compile(r"\s+")
 CLAUSE_END = set("，,；;：:。！？!?\n")
 BEFORE_STOP = CLAUSE_END | set("、（(【[—")
 AFTER_STOP = CLAUSE_END | set("）)】]")
@@ -274,8 +275,8 @@ def extract_facts(text: str, sentences: Iterable | None = None, entities: Sequen
                stops=[m.start() for m in re.finditer(r"[。！？!?\n]", text)],
                newlines=[m.start() for m in re.finditer(r"\n", text)])
     for o in officials:
-        ctx.titles_of.setdefault(re.sub(r"\s+", "", o.person), set()).update(
-            re.sub(r"\s+", "", t) for t in o.titles if t)
+        ctx.titles_of.setdefault(_nospace(o.person), set()).update(
+            _nospace(t) for t in o.titles if t)
     ctx.times = [_trim_time(text, m.start(), m.end()) for m in _TIME_RE.finditer(text)
                  if m.group() and not _in_regions(m.start(), m.end(), titles)
                  and not _DATELINE_AFTER.match(text[m.end():m.end() + 1])
@@ -617,6 +618,10 @@ def _clause_start(text: str, lo: int, pos: int) -> int:
     return s
 
 
+def _nospace(s: str) -> str:
+    return _WS.sub("", s)
+
+
 def _clause_end(text: str, pos: int, limit: int) -> int:
     """Where the clause at ``pos`` ends, at most ``limit`` characters on."""
     e = pos
@@ -743,7 +748,7 @@ def _is_entityish(span: tuple[int, int], ctx: _Ctx) -> bool:
         if ctx.text[ent.start:ent.end].strip() == phrase:
             return True
     if ctx.cues:
-        p = re.sub(r"\s+", "", phrase)
+        p = _nospace(phrase)
         return bool(PLACE_CUE.match(p) or ORG_CUE.match(p))
     return False
 
@@ -947,7 +952,7 @@ def _entity_surface(e: Entity, ctx: _Ctx) -> str:
     """The entity as written in full: names written together (融创 + 华中, 康美包 + 苏州公司)
     and an organisation word right after a name (美的 + 集团, 湖北省 + 慈善总会)."""
     end = _surface_end(e, ctx)
-    return re.sub(r"\s+", "", ctx.text[e.start:end]) if end != e.end else e.text
+    return _nospace(ctx.text[e.start:end]) if end != e.end else e.text
 
 
 def _surface_end(e: Entity, ctx: _Ctx) -> int:
@@ -997,7 +1002,7 @@ def _entity_choice(q: Quantity, before_span, after_span, clause_start, s_start, 
             if text[e.start:e.end].strip() == phrase:
                 return e
         if ctx.cues and _is_entityish(before_span, ctx):
-            return re.sub(r"\s+", "", phrase)
+            return _nospace(phrase)
     if not ctx.entities:
         return None
     # (2) the counted noun starts with an entity (18家德国企业)
@@ -1075,7 +1080,7 @@ def _head(ents: list[Entity], ctx: _Ctx) -> Entity:
         # a person named after a title that holds the first entity (美国国务卿蓬佩奥), unless
         # the person speaks: what follows is what the body says (韩国总统文在寅…表示，政府将…)
         if e.label == "PERSON" and first.label != "PERSON" and between.strip() \
-                and re.sub(r"\s+", "", text[first.start:e.start]) in ctx.titles_of.get(re.sub(r"\s+", "", e.text), ()):
+                and _nospace(text[first.start:e.start]) in ctx.titles_of.get(_nospace(e.text), ()):
             if not SPEECH_END.search(text[e.end:_clause_end(text, e.end, 80)]):
                 return e
         if between.rstrip(QUOTE_OPEN).endswith("的") and (e.label != "PLACE" or first.label == "PLACE") \

@@ -98,8 +98,6 @@ def _norm_chars(text: str) -> list[str]:
     return out
 
 
-_WORD_SEGMENTER = None
-_WORD_TAGS: dict[str, str] | None = None
 _RJIEBA = None
 
 
@@ -107,14 +105,10 @@ def _word_segmenter():
     """A private jieba tokenizer with jieba's own dictionary only, so that user
     dictionaries loaded elsewhere never change the model's input features; and
     the part-of-speech tag of every word in that dictionary (``nr``, ``ns``,
-    ``nt`` ...)."""
-    global _WORD_SEGMENTER, _WORD_TAGS
-    if _WORD_SEGMENTER is None:
-        from pipeline.segmenters import shared_jieba, word_tags
+    ``nt`` ...).  Both are loaded once per process by :mod:`pipeline.segmenters`."""
+    from pipeline.segmenters import shared_jieba, word_tags
 
-        # jieba's own reader of its dictionary's tags (one table per process)
-        _WORD_SEGMENTER, _WORD_TAGS = shared_jieba(), word_tags()
-    return _WORD_SEGMENTER, _WORD_TAGS
+    return shared_jieba(), word_tags()
 
 
 def _rjieba():
