@@ -92,7 +92,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -342,8 +342,8 @@ def _with_repeats(text: str, ents: list[Entity]) -> list[Entity]:
 
     Names are taken in the order of their first entity; each takes its occurrences left
     to right, not overlapping each other nor a character already taken.  The occurrences
-    of all names are found in one pass over the text (names by their first three
-    characters), not one search of the whole text per name."""
+    of all names are found by one scan of the text per first character (names by their
+    first three characters), not one search of the whole text per name."""
     if not ents:
         return ents
     taken = bytearray(len(text))
@@ -357,10 +357,10 @@ def _with_repeats(text: str, ents: list[Entity]) -> list[Entity]:
     for name in first:
         by_prefix.setdefault(name[:3], []).append(name)
     found: dict[str, list[int]] = {name: [] for name in first}
-    for i in range(len(text) - 2):
-        names = by_prefix.get(text[i:i + 3])
-        if names:
-            for name in names:
+    # the names with one first character take their starts in order from one str.find scan
+    for ch in {p[0] for p in by_prefix if p}:
+        for i in _char_positions(text, ch, len(text) - 2):
+            for name in by_prefix.get(text[i:i + 3], ()):
                 if text.startswith(name, i):
                     found[name].append(i)
     extra = []
@@ -376,6 +376,16 @@ def _with_repeats(text: str, ents: list[Entity]) -> list[Entity]:
     if not extra:
         return ents
     return sorted(ents + extra, key=lambda e: (e.start, -e.end))
+
+
+def _char_positions(text: str, ch: str, end: int) -> Iterator[int]:
+    """The positions of the character ``ch`` in ``text`` before ``end``, in order (found by
+    str.find instead of a look at every position)."""
+    end = max(0, end)
+    k = text.find(ch, 0, end)
+    while k != -1:
+        yield k
+        k = text.find(ch, k + 1, end)
 
 
 def _in_regions(start: int, end: int, regions: list[tuple[int, int]]) -> bool:

@@ -28,10 +28,17 @@ FEATURE_HEADS = tuple(sorted("""
 屯 村 庄 寨 镇 乡 街 巷 胡同 路 大街 大道
 """.split(), key=len, reverse=True))
 
+_HEADS = frozenset(FEATURE_HEADS)
+_HEAD_LENGTHS = sorted({len(h) for h in FEATURE_HEADS}, reverse=True)
 _CJK = re.compile(r"^[\u4e00-\u9fff]+$")
 _NOT_IN_NAME = ("v", "p", "c", "u", "d", "r", "f")  # jieba part-of-speech prefixes
 MAX_TAIL = 4
 MIN_REPEATS = 2
+
+
+def _longest_head(tail: str) -> str | None:
+    """The longest feature head ``tail`` ends with (the first of ``FEATURE_HEADS``), by length."""
+    return next((tail[-n:] for n in _HEAD_LENGTHS if n <= len(tail) and tail[-n:] in _HEADS), None)
 
 
 @lru_cache(maxsize=4096)
@@ -40,7 +47,7 @@ def _tail_ok(tail: str) -> bool:
     no verb, preposition, conjunction, particle, adverb, pronoun or locative."""
     if not (2 <= len(tail) <= MAX_TAIL and _CJK.match(tail)):
         return False
-    head = next((h for h in FEATURE_HEADS if tail.endswith(h)), None)
+    head = _longest_head(tail)
     if head is None:
         return False
     middle = tail[:-len(head)]

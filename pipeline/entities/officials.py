@@ -67,6 +67,46 @@ def _is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff"
 
 
+class TitleIndex:
+    """Titles by length: the longest title ending or starting at a position with one set lookup
+    per title length, instead of a scan of the whole (longest-first) list."""
+
+    def __init__(self, titles: Iterable[str]):
+        self.words = frozenset(titles)
+        self.lengths = sorted({len(t) for t in self.words}, reverse=True)
+        by_first: dict[str, set[int]] = {}
+        for t in self.words:
+            if t:
+                by_first.setdefault(t[0], set()).add(len(t))
+        self._lengths_by_first = {c: sorted(ls) for c, ls in by_first.items()}
+        self._first = re.compile("[" + "".join(map(re.escape, sorted(by_first))) + "]") if by_first else None
+
+    def ending_at(self, text: str, end: int) -> str | None:
+        """The longest title that ``text[:end]`` ends with (the first such of a longest-first list)."""
+        end = min(end, len(text)) if end >= 0 else max(0, end + len(text))  # as str.endswith(t, 0, end)
+        for n in self.lengths:
+            if n <= end and text[end - n:end] in self.words:
+                return text[end - n:end]
+        return None
+
+    def starting_at(self, text: str, p: int, min_len: int = 0) -> str | None:
+        """The longest title (``min_len`` characters or more) that starts at ``p``."""
+        for n in self.lengths:
+            if n >= min_len and p + n <= len(text) and text[p:p + n] in self.words:
+                return text[p:p + n]
+        return None
+
+    def ends(self, text: str) -> list[int]:
+        """Every position where an occurrence of a title ends (overlapping ones too), in order."""
+        out: set[int] = set()
+        for m in self._first.finditer(text) if self._first is not None else ():
+            k = m.start()
+            for n in self._lengths_by_first[text[k]]:
+                if k + n <= len(text) and text[k:k + n] in self.words:
+                    out.add(k + n)
+        return sorted(out)
+
+
 class NameIndex:
     """Names known in a document, by first and last character: the longest one starting or
     ending at a position is found without trying them all (long documents know many)."""
@@ -181,6 +221,7 @@ class OfficialFinder:
         self.o = official_rules(ex.r)
         self.common = common_words()
         self._follow_single = {w for w in self.o.follow_words if len(w) == 1}
+        self.titles = TitleIndex(self.o.titles)
         self._titles_by_first: dict[str, list[str]] = {}
         for t in self.o.titles:
             self._titles_by_first.setdefault(t[0], []).append(t)
@@ -202,7 +243,7 @@ class OfficialFinder:
         if any(text.startswith(w, e) for w in self.o.follow_words):
             return True
         # another title follows (记者朱某实习生王某)
-        return any(text.startswith(t, e) for t in self.o.titles if len(t) >= 2)
+        return self.titles.starting_at(text, e, 2) is not None
 
     def _foreign_end(self, text: str, p: int, min_len: int = 2) -> int | None:
         """End of a transliterated name starting at ``p`` (阿巴斯·穆萨维), or None."""
@@ -259,7 +300,7 @@ class OfficialFinder:
         g = self.r.gaz.get(t)
         if g is not None and g.label != "PERSON":
             return False
-        if any(t.startswith(w) for w in self.o.titles if len(w) >= 2):
+        if self.titles.starting_at(t, 0, 2) is not None:
             return False
         if t[0] in _FUNCTION_CHARS and (t[1:] in self.common or t[:2] in self.common or t[1:3] in self.common
                                         or text[s + 1:s + 3] in self.common or t[1:] in self.r.gaz):
@@ -327,9 +368,9 @@ class OfficialFinder:
             return None
         if e < len(text) and text[e] != "、" and not self._clean_after(text, e):
             return None
-        if any(text.startswith(t, p) for t in self.o.titles) or \
+        if self.titles.starting_at(text, p) is not None or \
                 any(self._title_word_at(text, k) for k in range(p + 2, e + 1)) or \
-                any(text.startswith(t, e) for t in self.o.titles):
+                self.titles.starting_at(text, e) is not None:
             return None  # 华侨委主任委员于某: a title of its own follows
         return e
 
@@ -374,7 +415,8 @@ class OfficialFinder:
 
     # ------------------------------------------------------------------ titles
     def _title_word_at(self, text: str, end: int) -> str | None:
-        return next((t for t in self.o.titles if text.endswith(t, 0, end)), None)
+        """The title word ending at ``end``: the first of the longest-first titles, the longest."""
+        return self.titles.ending_at(text, end)
 
     def _protected(self, text: str, k: int, w: str) -> bool:
         """Whether the cut word ``w`` at ``k`` lies inside a protected word."""
@@ -526,7 +568,7 @@ class OfficialFinder:
         holders: list[Holder] = []
 
         # 1. titles before a name
-        ends = sorted({k + len(t) for t in self.o.titles for k in _find_all(text, t)})
+        ends = self.titles.ends(text)
         gaz_people = [n for n in self._gaz_people if n in text]
         for t_end in ends:
             word = self._title_word_at(text, t_end)
@@ -578,7 +620,7 @@ class OfficialFinder:
                     continue
                 if text[k:e + 1] in self.common or text[k:e + 2] in self.common:
                     continue
-                if any(text.startswith(t, k) and len(t) > len(w) for t in self.o.titles) or \
+                if self.titles.starting_at(text, k, len(w) + 1) is not None or \
                         self._title_word_at(text, e) != w:
                     continue  # part of a longer title (主任医师, 副主席)
                 if any(h.start == e for h in holders):
@@ -825,10 +867,10 @@ class OfficialRecords:
 
     def title_org(self, title: str) -> str | None:
         """The organisation part of a title (省委宣传部副部长 -> 省委宣传部), None if there is none."""
-        r = self.res
+        titles = self.ex.official_finder().titles  # the longest title word ending the title
         t = title
         for _ in range(3):
-            word = next((w for w in r.titles if t.endswith(w) and len(w) < len(t) + 1), None)
+            word = titles.ending_at(t, len(t))
             if word is None:
                 break
             t = t[: -len(word)]

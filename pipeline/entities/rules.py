@@ -69,6 +69,7 @@ class Extractor:
         for s in sorted(res.suffixes, key=len, reverse=True):
             self._suffix_by_first[s[0]].append(s)
         self._title_set = set(res.titles)
+        self._title_lengths = sorted({len(t) for t in self._title_set})
         # boundary words by the first position they have in their list (the first listed wins), and
         # their lengths: a lookup per length instead of a scan of the list per character
         self._boundaries = _WordOrder(res.boundary_words)
@@ -76,11 +77,11 @@ class Extractor:
         self._prefix_blockers = _WordOrder(res.suffix_prefix_blockers)
         self._blockers = _WordOrder(res.suffix_blockers)
         self._title_max = max((len(t) for t in res.titles), default=1)
-        # first character -> the lengths of gazetteer names starting with it, longest first
+        # first two characters -> the lengths of gazetteer names starting with them, longest first
         lens: dict[str, set[int]] = defaultdict(set)
         for name in res.gaz:
             if 2 <= len(name) <= res.gaz_max and (is_cjk(name[0]) or name[0].isalpha()):
-                lens[name[0]].add(len(name))
+                lens[name[:2]].add(len(name))
         self._gaz_lens = {c: sorted(ls, reverse=True) for c, ls in lens.items()}
 
     # ------------------------------------------------------------------ gazetteer
@@ -91,7 +92,7 @@ class Extractor:
         i = 0
         gaz_lens = self._gaz_lens
         while i < n:
-            lengths = gaz_lens.get(text[i])
+            lengths = gaz_lens.get(text[i:i + 2])
             if lengths is None:
                 i += 1
                 continue
@@ -511,7 +512,7 @@ class Extractor:
                     if s < 0:
                         continue
                     prev = text[s - 1] if s > 0 else "\n"
-                    if is_cjk(prev) and not any(text.endswith(t, 0, s) for t in r.titles):
+                    if is_cjk(prev) and not self._title_ends_at(text, s):
                         continue
                     e = self._name_at(text, s, need_follower=False)
                     if e == k and not self._cue_name_is_words(text, s, e):
@@ -519,6 +520,10 @@ class Extractor:
                         break
                 k = text.find(cue, k + 1)
         return out
+
+    def _title_ends_at(self, text: str, end: int) -> bool:
+        """Whether a title ends at ``end`` (one set lookup per title length)."""
+        return any(text[end - n:end] in self._title_set for n in self._title_lengths if n <= end)
 
     _FORMS_OF_ADDRESS = ("先生", "女士", "小姐", "夫人", "太太", "同志", "老师", "师傅", "律师", "医生", "记者",
                          # kinship terms: a surname with one is no name (GUIDELINES: 钟伯伯)
