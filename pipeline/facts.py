@@ -234,6 +234,7 @@ class _Ctx:
     stops: list[int] = dataclasses.field(default_factory=list)  # offsets of 。！？!? and line breaks
     newlines: list[int] = dataclasses.field(default_factory=list)
     titles_of: dict[str, set[str]] = dataclasses.field(default_factory=dict)  # person -> titles
+    usable: dict[tuple[int, int, str], bool] = dataclasses.field(default_factory=dict)  # _usable by span and label
 
     def starting(self, lo: int, hi: int) -> list[Entity]:
         """The entities that start in ``[lo, hi]``, in order."""
@@ -925,7 +926,17 @@ def _inherit(clause_start: int, s_start: int, si: int, ctx: _Ctx, from_clause: b
 
 def _usable(e: Entity, ctx: _Ctx) -> bool:
     """Not in a 《title》, not the source of reported speech or of the figures (…发布的
-    报告显示, …的预测值, …收到), not in a 根据-clause, not the agent of a 由…主办 phrase."""
+    报告显示, …的预测值, …收到), not in a 根据-clause, not the agent of a 由…主办 phrase
+    (worked out once per entity span and label of the document)."""
+    key = (e.start, e.end, e.label)
+    ok = ctx.usable.get(key)
+    if ok is None:
+        ok = ctx.usable[key] = _usable_here(e, ctx)
+    return ok
+
+
+def _usable_here(e: Entity, ctx: _Ctx) -> bool:
+    """:func:`_usable`, worked out."""
     text = ctx.text
     if _in_regions(e.start, e.end, ctx.titles):
         return False
@@ -1052,7 +1063,7 @@ def _entity_choice(q: Quantity, before_span, after_span, clause_start, s_start, 
             return _head(ents, ctx)
     # (4) first entity of the sentence part (up to ；) before the number (before the 其中
     # clause), unless the clause opens with a scope word (全球有1.2亿武术爱好者)
-    if any(_strip_lead(clause).startswith(w) or clause.startswith(w) for w in SCOPE_WORDS):
+    if _strip_lead(clause).startswith(SCOPE_WORDS) or clause.startswith(SCOPE_WORDS):
         return None
     part = max(s_start, text.rfind("；", s_start, clause_start) + 1)
     hi = clause_start if qizhong else q.start

@@ -757,10 +757,7 @@ class OfficialFinder:
     def _appositions(self, text: str, known: NameIndex) -> list[Holder]:
         """张某，某公司总经理，… / 张某（某公司总经理）: a name opening a clause, then its title."""
         out = []
-        for k in range(len(text)):
-            prev = text[k - 1] if k > 0 else "\n"
-            if prev not in _CLAUSE_END and prev not in "“（(：:":
-                continue
+        for k in _clause_starts(text):
             length = known.longest_at(text, k, 2)
             e = None if length is None else k + length
             if e is None:
@@ -783,6 +780,15 @@ class OfficialFinder:
                 continue
             out.append(Holder(k, e, ph[0], "apposition"))
         return out
+
+
+_OPENERS = re.compile("[" + re.escape("".join(sorted(_CLAUSE_END)) + "“（(：:") + "]")
+
+
+def _clause_starts(text: str) -> list[int]:
+    """The positions of ``text`` that open a clause: the start, and after a clause end, an
+    opening quote or parenthesis or a colon."""
+    return ([0] if text else []) + [k for k in (m.end() for m in _OPENERS.finditer(text)) if k < len(text)]
 
 
 def _find_all(text: str, w: str) -> list[int]:

@@ -68,6 +68,9 @@ class Extractor:
         self._suffix_by_first: dict[str, list[str]] = defaultdict(list)
         for s in sorted(res.suffixes, key=len, reverse=True):
             self._suffix_by_first[s[0]].append(s)
+        # where a suffix may start: a character class of the suffixes' first characters
+        self._suffix_firsts = re.compile("[" + re.escape("".join(sorted(self._suffix_by_first))) + "]") \
+            if self._suffix_by_first else None
         self._title_set = set(res.titles)
         self._title_lengths = sorted({len(t) for t in self._title_set})
         # boundary words by the first position they have in their list (the first listed wins), and
@@ -303,8 +306,9 @@ class Extractor:
                 gaz_at[c.start] = c
         # all suffix occurrences (start, end, suffix)
         occ: list[tuple[int, int, str]] = []
-        for i, ch in enumerate(text):
-            for s in self._suffix_by_first.get(ch, ()):
+        for m in self._suffix_firsts.finditer(text) if self._suffix_firsts is not None else ():
+            i = m.start()
+            for s in self._suffix_by_first[text[i]]:
                 if text.startswith(s, i) and not self._is_blocked(text, i, s):
                     occ.append((i, i + len(s), s))
         suffix_ends = {e for _, e, _ in occ}
