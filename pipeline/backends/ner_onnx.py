@@ -232,12 +232,21 @@ def _maxout_ln(model) -> dict:
             "g_b": numpy.asarray(ln.get_param("b"), dtype="float32")}
 
 
-def read_spec(parser_model) -> dict[str, Any]:
-    """Weights and shapes of the tok2vec (+ Linear) of a TransitionBasedParser model."""
-    t2v_full = parser_model.get_ref("tok2vec")
-    if [ly.name for ly in t2v_full.layers[1:]] != ["list2array", "linear"]:
-        raise UnsupportedModel(f"unexpected tok2vec head {t2v_full.name!r}")
-    tok2vec, linear = t2v_full.layers[0], t2v_full.layers[2]
+def read_spec(parser_model, labels: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Weights and shapes of the tok2vec (+ Linear) of a TransitionBasedParser model, or of
+    the tok2vec + softmax of a ``spacy.Tagger.v2`` model whose ``labels`` are the BIO tags
+    (the softmax's rows put in :data:`BIO_TAGS` order; ``"softmax": True`` in the spec)."""
+    if parser_model.has_ref("softmax"):  # spacy.Tagger.v2: chain(tok2vec, with_array(softmax))
+        if labels is None or sorted(labels) != sorted(BIO_TAGS):
+            raise UnsupportedModel(f"the tagger's labels {labels} are not the BIO tags {BIO_TAGS}")
+        tok2vec, linear = parser_model.get_ref("tok2vec"), parser_model.get_ref("softmax")
+        order = [list(labels).index(t) for t in BIO_TAGS]
+    else:
+        t2v_full = parser_model.get_ref("tok2vec")
+        if [ly.name for ly in t2v_full.layers[1:]] != ["list2array", "linear"]:
+            raise UnsupportedModel(f"unexpected tok2vec head {t2v_full.name!r}")
+        tok2vec, linear = t2v_full.layers[0], t2v_full.layers[2]
+        order = None
     if not (tok2vec.has_ref("embed") and tok2vec.has_ref("encode")):
         raise UnsupportedModel("the tok2vec is not spacy.Tok2Vec.v2 (no embed/encode refs)")
     embed, encode = tok2vec.get_ref("embed"), tok2vec.get_ref("encode")
@@ -275,8 +284,9 @@ def read_spec(parser_model) -> dict[str, Any]:
         "layers": [_maxout_ln(r) for r in residuals],
         "window": int(windows.pop()),
         "pad": int(encode.attrs.get("pad", 0)),
-        "linear_W": numpy.asarray(linear.get_param("W"), dtype="float32"),
-        "linear_b": numpy.asarray(linear.get_param("b"), dtype="float32"),
+        "linear_W": numpy.asarray(linear.get_param("W"), dtype="float32")[order or slice(None)],
+        "linear_b": numpy.asarray(linear.get_param("b"), dtype="float32")[order or slice(None)],
+        "softmax": order is not None,
         "ops": parser_model.ops,
     }
 
@@ -355,7 +365,10 @@ def build_graph(spec: dict[str, Any], head: "TaggerHead | None" = None):
               helper.make_tensor_value_info("layout", TensorProto.INT64, ["M"]),
               helper.make_tensor_value_info("rows", TensorProto.INT64, ["N"])]
     outputs = [helper.make_tensor_value_info("tokvecs", TensorProto.FLOAT, ["N", nO])]
-    if head is not None:
+    if spec.get("softmax"):  # a tagger's softmax: tokvecs are its logits
+        node("LogSoftmax", ["tokvecs"], "logprobs", axis=-1)
+        outputs.append(helper.make_tensor_value_info("logprobs", TensorProto.FLOAT, ["N", nO]))
+    elif head is not None:
         if head.n_inputs != (2 * head.window + 1) * nO:
             raise UnsupportedModel(f"the tagger head takes {head.n_inputs} inputs, not "
                                    f"(2 * {head.window} + 1) * {nO}: it was made for another tok2vec")
@@ -408,13 +421,17 @@ class OnnxTok2Vec:
     [total tokens, hidden width], the documents' tokens one after the other)."""
 
     def __init__(self, parser_model, quantized: bool = False, threads: int = 1,
-                 head: TaggerHead | None = None) -> None:
+                 head: TaggerHead | None = None, labels: tuple[str, ...] | None = None) -> None:
         import onnxruntime as ort
 
         t0 = time.perf_counter()
-        spec = read_spec(parser_model)
+        spec = read_spec(parser_model, labels)
+        if spec["softmax"] and head is not None:
+            raise UnsupportedModel("a tagger model takes no tagger head: it has its own softmax")
         model = build_graph(spec, head)
         self.head = head
+        # the tag names of ``logprobs``' columns: the tagger's (BIO_TAGS order) or the head's
+        self.tags = BIO_TAGS if spec["softmax"] else head.tags if head is not None else None
         self.build_seconds = time.perf_counter() - t0
         if quantized:
             model = quantize(model)
@@ -469,12 +486,13 @@ class OnnxTok2Vec:
         return self.session.run(["tokvecs"], feeds)[0]
 
     def logprobs(self, docs) -> numpy.ndarray:
-        """The tagger head's log-probabilities [total tokens, n tags] (needs ``head``)."""
-        if self.head is None:
+        """The log-probabilities [total tokens, n tags] of the tagger or the tagger head
+        (``self.tags``: the columns' tags)."""
+        if self.tags is None:
             raise ValueError("this ONNX tok2vec was built without a tagger head")
         feeds = self.inputs(docs)
         if feeds is None:
-            return numpy.zeros((0, len(self.head.tags)), dtype="float32")
+            return numpy.zeros((0, len(self.tags)), dtype="float32")
         return self.session.run(["logprobs"], feeds)[0]
 
 

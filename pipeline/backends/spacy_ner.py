@@ -323,6 +323,50 @@ if "zh_char_features" not in Language.factories:  # pragma: no branch
         return CharFeatures(nlp, name, words)
 
 
+def bio_token_spans(tags: list[str]) -> list[tuple[int, int, str]]:
+    """Token spans ``(start, end, type)`` of a BIO tag sequence: a ``B-X`` (or an ``I-X``
+    that does not continue an ``X``) and the ``I-X`` right after it."""
+    spans: list[tuple[int, int, str]] = []
+    start, kind = -1, ""
+    for i, t in enumerate([*tags, "O"]):
+        if t.startswith("I-") and t[2:] == kind:
+            continue
+        if kind:
+            spans.append((start, i, kind))
+        start, kind = (i, t[2:]) if t.startswith(("B-", "I-")) else (-1, "")
+    return spans
+
+
+def score_bio_ents(examples, **_) -> dict:
+    """Strict span P/R/F1 (``ents_p`` / ``ents_r`` / ``ents_f`` / ``ents_per_type``, the keys of
+    spaCy's NER scorer) of a ``tagger`` whose tags are BIO entity tags, against the reference's
+    entities (char tokens: one tokenisation on both sides).  As spaCy's NER scorer does, a
+    predicted span over characters whose annotation is missing is neither right nor wrong."""
+    from spacy.scorer import PRFScore
+
+    total, per_type = PRFScore(), {}
+    for eg in examples:
+        known = [t.ent_iob != 0 for t in eg.reference]
+        pred = {(s, e, k) for s, e, k in bio_token_spans([t.tag_ for t in eg.predicted]) if all(known[s:e])}
+        gold = {(e.start, e.end, e.label_) for e in eg.reference.ents}
+        total.score_set(pred, gold)
+        for kind in {k for _, _, k in pred | gold}:
+            per_type.setdefault(kind, PRFScore()).score_set({x for x in pred if x[2] == kind},
+                                                           {x for x in gold if x[2] == kind})
+    return {"ents_p": total.precision, "ents_r": total.recall, "ents_f": total.fscore,
+            "ents_per_type": {k: v.to_dict() for k, v in sorted(per_type.items())}}
+
+
+def _register_scorer() -> None:
+    from spacy.util import registry
+
+    if "zh_extract.bio_ents_scorer.v1" not in registry.scorers.get_all():
+        registry.scorers.register("zh_extract.bio_ents_scorer.v1", func=lambda: score_bio_ents)
+
+
+_register_scorer()
+
+
 # ---------------------------------------------------------------------------
 # chunking of long texts
 # ---------------------------------------------------------------------------
@@ -452,6 +496,19 @@ def _load_tagger_head(root: Path):
     return head
 
 
+def tagger_logprobs(tagger, docs) -> numpy.ndarray:
+    """Log-probabilities [total tokens, 7] of a BIO ``tagger`` component through thinc, columns in
+    ``BIO_TAGS`` order (``spacy.Tagger.v2`` gives logits unless it normalises its outputs)."""
+    from pipeline.backends.ner_onnx import BIO_TAGS
+
+    out = numpy.concatenate([numpy.asarray(x, dtype="float32") for x in tagger.model.predict(docs)])
+    out = out[:, [list(tagger.labels).index(t) for t in BIO_TAGS]]
+    if tagger.model.get_ref("softmax").attrs.get("softmax_normalize"):
+        return numpy.log(numpy.maximum(out, 1e-30))
+    out = out - out.max(1, keepdims=True)
+    return out - numpy.log(numpy.exp(out).sum(1, keepdims=True))
+
+
 class SpacyNerBackend:
     """Character-level spaCy NER + organisation-type classifier."""
 
@@ -477,11 +534,21 @@ class SpacyNerBackend:
         self.head = head
         self.nlp = load_part(root, "ner")
         self.orgtype = load_part(root, "orgtype")
-        self.tagger = _load_tagger_head(root) if head == "tagger" else None
+        # a model whose ``ner`` is a spaCy tagger over BIO tags: that is its head
+        self.bio_tagger = self.nlp.get_pipe_meta("ner").factory == "tagger"
+        if self.bio_tagger:
+            self.head = "tagger"
+        self.tagger = _load_tagger_head(root) if head == "tagger" and not self.bio_tagger else None
         # the tok2vec through ONNX Runtime when predicting (built from the loaded weights); a
         # model of another architecture than ner_onnx converts keeps spaCy's own layers
         try:
-            if self.tagger is None:
+            if self.bio_tagger:
+                from pipeline.backends.ner_onnx import OnnxTok2Vec
+
+                self.onnx = None if runtime == "thinc" else OnnxTok2Vec(
+                    self.nlp.get_pipe("ner").model, quantized=runtime == "onnx-int8", threads=int(threads),
+                    labels=tuple(self.nlp.get_pipe("ner").labels))
+            elif self.tagger is None:
                 self.onnx = install(self.nlp.get_pipe("ner"), runtime, threads=int(threads))
             elif runtime == "thinc":
                 self.onnx = None
@@ -508,7 +575,7 @@ class SpacyNerBackend:
             return results
         org_refs: list[tuple[int, int]] = []  # (text index, position in results)
         org_texts: list[str] = []
-        found = self._tagger_entities([c for _, _, c in chunks]) if self.tagger is not None else \
+        found = self._tagger_entities([c for _, _, c in chunks]) if self.head == "tagger" else \
             ([(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
              for doc in self.nlp.pipe((c for _, _, c in chunks), batch_size=self.batch_size))
         for (ti, off, chunk), ents in zip(chunks, found):
@@ -539,7 +606,9 @@ class SpacyNerBackend:
         from pipeline.backends.ner_onnx import bio_spans, bio_viterbi
 
         procs = [proc for name, proc in self.nlp.pipeline if name != "ner"]
-        tags = self.tagger.tags
+        from pipeline.backends.ner_onnx import BIO_TAGS
+
+        tags = self.onnx.tags if self.onnx is not None else BIO_TAGS if self.bio_tagger else self.tagger.tags
         for i in range(0, len(texts), self.batch_size):
             docs = [self.nlp.make_doc(t) for t in texts[i:i + self.batch_size]]
             for proc in procs:
@@ -547,6 +616,8 @@ class SpacyNerBackend:
             lengths = [len(d) for d in docs]
             if self.onnx is not None:
                 lp = self.onnx.logprobs(docs)
+            elif self.bio_tagger:  # thinc: the tagger's softmax
+                lp = tagger_logprobs(self.nlp.get_pipe("ner"), docs)
             else:
                 vecs = self.nlp.get_pipe("ner").model.get_ref("tok2vec").predict(docs)
                 lp = self.tagger.logprobs(numpy.asarray(vecs, dtype="float32"), lengths)

@@ -194,6 +194,15 @@ def build_ner_data(cfg: dict[str, Any], nlp) -> tuple[list, list, dict]:
     return train, dev, stats
 
 
+def bio_tags(doc) -> None:
+    """Write a training doc's entities as BIO tags into ``token.tag_`` (what a ``tagger``
+    learns): ``B-X`` / ``I-X`` / ``O``, and no tag (missing: neither rewarded nor penalised)
+    where the entity annotation is missing."""
+    for tok in doc:
+        tok.tag_ = ("" if tok.ent_iob == 0 else "O" if tok.ent_iob == 2
+                    else f"{'B' if tok.ent_iob == 3 else 'I'}-{tok.ent_type_}")
+
+
 def silver_sample(folder: str | Path, nlp, limit: int, seed: str) -> list:
     """The docs of a folder of ready ``DocBin`` shards (``*.spacy``, e.g. the silver labels
     of ``pipeline.training.silver``), all of them or a seeded random sample of ``limit``,
@@ -328,13 +337,65 @@ pkuseg_user_dict = "default"
 """
 
 
+def _source_factory(src: Path) -> str:
+    """The factory of the ``ner`` component of the spaCy pipeline ``src`` (``ner`` or ``tagger``)."""
+    from spacy.util import load_config as spacy_load_config
+
+    return spacy_load_config(src / "config.cfg")["components"]["ner"]["factory"]
+
+
+def _tagger_component(src: Path) -> str:
+    """A new per-character tagger as the ``ner`` component (``head: tagger``): spaCy's
+    ``tagger`` over BIO tags with the tok2vec of the source model (its network from the
+    source's config; its weights copied in by ``zh_extract.copy_tok2vec.v1`` after
+    initialisation) and a new softmax layer."""
+    from spacy.util import load_config as spacy_load_config
+
+    t2v = spacy_load_config(src / "config.cfg")["components"]["ner"]["model"]["tok2vec"]
+    embed, encode = t2v["embed"], t2v["encode"]
+    return f"""[components.ner]
+factory = "tagger"
+overwrite = true
+neg_prefix = "!"
+label_smoothing = 0.0
+scorer = {{"@scorers":"zh_extract.bio_ents_scorer.v1"}}
+
+[components.ner.model]
+@architectures = "spacy.Tagger.v2"
+nO = null
+normalize = false
+
+[components.ner.model.tok2vec]
+@architectures = "{t2v["@architectures"]}"
+
+[components.ner.model.tok2vec.embed]
+@architectures = "{embed["@architectures"]}"
+width = {int(embed["width"])}
+attrs = {json.dumps(list(embed["attrs"]))}
+rows = {json.dumps([int(r) for r in embed["rows"]])}
+include_static_vectors = false
+
+[components.ner.model.tok2vec.encode]
+@architectures = "{encode["@architectures"]}"
+width = {int(encode["width"])}
+depth = {int(encode["depth"])}
+window_size = {int(encode["window_size"])}
+maxout_pieces = {int(encode["maxout_pieces"])}
+"""
+
+
 def _ner_component(h: dict[str, Any]) -> str:
     """The ``[components.ner]`` sections: a new model, or (``source``) one copied from an
-    earlier model directory to train further."""
+    earlier model directory to train further; with ``head: tagger`` and a source whose ``ner``
+    is the transition-based parser, a new tagger on the source's tok2vec."""
     if h.get("source"):  # the features too, so they are the ones the model learnt with
         src = Path(h["source"]) / "ner"
-        return (f'[components.zh_char_features]\nsource = "{src}"\n\n'
-                f'[components.ner]\nsource = "{src}"\n')
+        features = f'[components.zh_char_features]\nsource = "{src}"\n\n'
+        if h.get("head") == "tagger" and _source_factory(src) != "tagger":
+            return features + _tagger_component(src)
+        return features + f'[components.ner]\nsource = "{src}"\n'
+    if h.get("head") == "tagger":
+        raise ValueError("head: tagger needs a source model (ner.source) to take the tok2vec from")
     attrs = json.dumps(list(h["attrs"]))
     rows = json.dumps([int(r) for r in h["rows"]])
     return f"""[components.zh_char_features]
@@ -457,7 +518,25 @@ ents_p = 0.0
 ents_r = 0.0
 ents_per_type = null
 
-{_INITIALIZE_SECTION}"""
+{_initialize_section(h)}"""
+
+
+def _initialize_section(h: dict[str, Any]) -> str:
+    """spaCy's ``[initialize]``; for a new tagger on a source model's tok2vec also the BIO
+    labels and the callback that copies the source's tok2vec weights in."""
+    src = Path(h["source"]) / "ner" if h.get("source") else None
+    if not (h.get("head") == "tagger" and src is not None and _source_factory(src) != "tagger"):
+        return _INITIALIZE_SECTION
+    labels = json.dumps(["O", *[f"{p}-{t}" for t in NER_LABELS for p in "BI"]])
+    return (_INITIALIZE_SECTION.replace("after_init = null\n", "")
+            + f"""
+[initialize.components.ner]
+labels = {labels}
+
+[initialize.after_init]
+@callbacks = "zh_extract.copy_tok2vec.v1"
+source = "{src}"
+""")
 
 
 def orgtype_spacy_config(h: dict[str, Any], seed: int, train_path: Path, dev_path: Path) -> str:
@@ -557,6 +636,23 @@ def _register_callbacks() -> None:
                 raise _TimeUp(f"time limit of {max_minutes} min reached at step {info['step']}")
 
         return before_update
+
+    @registry.callbacks("zh_extract.copy_tok2vec.v1")
+    def copy_tok2vec(source: str):
+        """After initialisation: the tok2vec weights of the ``ner`` (transition-based parser) of
+        the spaCy pipeline ``source`` into this pipeline's ``ner`` (a tagger on the same network)."""
+
+        def after_init(nlp):
+            import spacy
+
+            src = spacy.load(source).get_pipe("ner").model.get_ref("tok2vec")
+            if [ly.name for ly in src.layers[1:]] != ["list2array", "linear"]:
+                raise ValueError(f"{source}: the ner model's tok2vec is not tok2vec >> list2array >> linear")
+            nlp.get_pipe("ner").model.get_ref("tok2vec").from_bytes(src.layers[0].to_bytes())
+            print(f"[train_ner] tok2vec weights copied from {source}", flush=True)
+            return nlp
+
+        return after_init
 
 
 # ---------------------------------------------------------------------------
@@ -698,6 +794,9 @@ def train_ner(config_path: str | Path, output_dir: str | Path) -> dict[str, Any]
         train_docs, dev_docs, data_stats = build_ner_data(cfg, nlp)
         rnd = random.Random(seed)
         rnd.shuffle(train_docs)
+        if cfg["ner"].get("head") == "tagger":  # the tagger learns the entities as BIO tags
+            for doc in (*train_docs, *dev_docs):
+                bio_tags(doc)
         _save_docbin(train_docs, work / "ner-train.spacy")
         _save_docbin(dev_docs, work / "ner-dev.spacy")
         print(f"[train_ner] NER data: {len(train_docs)} train / {len(dev_docs)} dev docs", flush=True)
@@ -948,7 +1047,8 @@ def _architecture(ner_dir: Path) -> dict[str, Any]:
     embed, encode = model["tok2vec"]["embed"], model["tok2vec"]["encode"]
     return {"attrs": list(embed["attrs"]), "rows": list(embed["rows"]), "width": embed["width"],
             "depth": encode["depth"], "window_size": encode["window_size"],
-            "maxout_pieces": encode["maxout_pieces"], "hidden_width": model["hidden_width"],
+            "maxout_pieces": encode["maxout_pieces"], "head": c["ner"]["factory"],
+            "hidden_width": model.get("hidden_width"),
             "words": bool(c.get("zh_char_features", {}).get("words"))}
 
 
@@ -1037,7 +1137,9 @@ def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, An
            "position in it B/M/E/S -> `TAG` and the position + the word's part of speech in jieba's "
            "own dictionary (`oov` for words its HMM found) -> `DEP`, from a private jieba "
            "tokenizer that user dictionaries do not change" if arch["words"] else "")
-        + ") and a transition-based `ner` predicting PERSON / PLACE / ORG.",
+        + (") and a `ner` component that is a spaCy `tagger`: one softmax layer over the BIO tags of "
+           "PERSON / PLACE / ORG for every character (decoded by the backend under the BIO constraint)."
+           if arch["head"] == "tagger" else ") and a transition-based `ner` predicting PERSON / PLACE / ORG."),
         "* `orgtype/` -- spaCy `textcat` (bag of character n-grams) that labels the text of "
         "every ORG mention COMPANY, GOV or ORG.",
         "",
@@ -1076,7 +1178,8 @@ def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, An
         "",
         f"* NER tok2vec: `MultiHashEmbed` attrs {arch['attrs']} rows {arch['rows']}, width "
         f"{arch['width']}; `MaxoutWindowEncoder` depth {arch['depth']}, window {arch['window_size']}, "
-        f"maxout pieces {arch['maxout_pieces']}; parser hidden width {arch['hidden_width']}.",
+        f"maxout pieces {arch['maxout_pieces']}; "
+        + (f"parser hidden width {arch['hidden_width']}." if arch["head"] == "ner" else "tagger (softmax) head."),
         *_training_lines(scores),
         f"* Org type: `TextCatBOW.v3` n-grams 1..{o['ngram_size']}, exclusive classes, dropout "
         f"{o['dropout']}, max epochs {o['max_epochs']}.",
