@@ -36,6 +36,12 @@ def longer_words(min_freq: int = 20) -> frozenset[str]:
     return frozenset(word for word, freq, _ in jieba_dictionary() if 3 <= len(word) <= 6 and freq >= min_freq)
 
 
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[str, ...]:
+    """The words of ``text`` by :func:`shared_jieba` (HMM off), kept for texts cut again (half of them)."""
+    return tuple(shared_jieba().cut(text, HMM=False))
+
+
 class _WordOrder:
     """A list of words, looked up by position: the words of it that end (or start) at a position
     of a text, and the first of them in list order, with one dictionary lookup per word length
@@ -166,7 +172,7 @@ class Extractor:
         words = not_in_org_names()
         task = text.endswith(Extractor._TASK_SUFFIXES, s, e)
         k = s
-        for w in shared_jieba().cut(text[s:e], HMM=False):
+        for w in _words(text[s:e]):
             tag = words.get(w)
             if tag is not None and k < i:
                 if k + len(w) > i:
@@ -187,7 +193,7 @@ class Extractor:
             return s
         tags = word_tags()
         k, after = s, None
-        for w in shared_jieba().cut(text[s:i], HMM=False):
+        for w in _words(text[s:i]):
             if len(w) == 2 and tags.get(w) in ("v", "vn") and k > s:
                 after = k + len(w)
             k += len(w)
@@ -211,7 +217,7 @@ class Extractor:
         past it (公益回|报社|会: ``社会``), or a one-character suffix starts a longer word (空间|局促).
         No suffix here."""
         k = s
-        for w in shared_jieba().cut(text[s:e + 3], HMM=False):
+        for w in _words(text[s:e + 3]):
             if k < i < k + len(w) < e or i < k < e < k + len(w) or (e - i == 1 and k == i and k + len(w) > e):
                 return True
             k += len(w)
@@ -226,7 +232,7 @@ class Extractor:
             return False
         lo = max(0, s - 3)
         k = lo
-        for w in shared_jieba().cut(text[lo:s + 3], HMM=False):
+        for w in _words(text[lo:s + 3]):
             if k < s < k + len(w):
                 return True
             k += len(w)
