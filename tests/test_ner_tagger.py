@@ -68,10 +68,10 @@ def parser_model(tmp_path_factory):
     return root
 
 
-def _tagger_stage(root, name: str, learn_rate: float):
+def _tagger_stage(root, name: str, learn_rate: float, **options):
     cfg = _tiny_from_scratch()
     cfg["ner"] = {"source": "m1", "head": "tagger", "learn_rate": learn_rate, "max_steps": 30,
-                  "eval_frequency": 10, "max_epochs": 20}
+                  "eval_frequency": 10, "max_epochs": 20, **options}
     (root / f"{name}.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
     return train_ner(root / f"{name}.yaml", root / name)
 
@@ -99,13 +99,19 @@ def test_tagger_stage_starts_from_the_source_tok2vec(parser_model):
     assert sorted(nlp.get_pipe("ner").labels) == sorted(BIO_TAGS)
 
 
-def test_tagger_model_runs_in_the_backend_the_same_through_thinc_and_onnx(parser_model):
-    scores = _tagger_stage(parser_model, "tagger", 0.005)
+@pytest.mark.parametrize("name, options", [
+    ("tagger", {}),  # spacy.Tagger.v2: a softmax on each token's vector
+    ("window-tagger", {"tagger_hidden_width": 12, "tagger_window": 1}),  # zh_extract.WindowTagger.v1
+])
+def test_tagger_model_runs_in_the_backend_the_same_through_thinc_and_onnx(parser_model, name, options):
+    scores = _tagger_stage(parser_model, name, 0.005, **options)
     assert "ents_f" in scores["ner_dev"]
-    card = (parser_model / "tagger" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    config = (parser_model / name / "ner" / "config.cfg").read_text(encoding="utf-8")
+    assert ("zh_extract.WindowTagger.v1" in config) is bool(options)
+    card = (parser_model / name / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "is a spaCy `tagger`" in card and "tagger (softmax) head" in card
     assert "2. this model, continued from stage 1" in card
-    backends = {rt: SpacyNerBackend(parser_model / "tagger", runtime=rt) for rt in ("thinc", "onnx", "onnx-int8")}
+    backends = {rt: SpacyNerBackend(parser_model / name, runtime=rt) for rt in ("thinc", "onnx", "onnx-int8")}
     assert all(b.bio_tagger and b.head == "tagger" for b in backends.values())
     assert backends["onnx"].onnx is not None and backends["onnx"].onnx.tags == BIO_TAGS
     found = {rt: b.tag(SENTENCES) for rt, b in backends.items()}

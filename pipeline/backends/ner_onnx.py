@@ -31,6 +31,11 @@ parser's Linear, zero rows beyond the document) -> ReLU hidden layer -> log-soft
 BIO tags.  ``OnnxTok2Vec(..., head=...)`` puts it in the same graph; :func:`bio_viterbi`
 decodes its log-probabilities under the BIO constraint (an ``I-X`` only after ``B-X`` or
 ``I-X``) and :func:`bio_spans` turns the tags into token spans.
+
+A model whose ``ner`` is a spaCy ``tagger`` over BIO tags (``spacy.Tagger.v2``, or
+``zh_extract.WindowTagger.v1`` with a window -> Maxout + LayerNorm layer before its softmax) is
+converted the same way: its output layer (rows in :data:`BIO_TAGS` order) takes the Linear's place
+and a LogSoftmax gives ``logprobs``.
 """
 from __future__ import annotations
 
@@ -241,12 +246,13 @@ def read_spec(parser_model, labels: tuple[str, ...] | None = None) -> dict[str, 
             raise UnsupportedModel(f"the tagger's labels {labels} are not the BIO tags {BIO_TAGS}")
         tok2vec, linear = parser_model.get_ref("tok2vec"), parser_model.get_ref("softmax")
         order = [list(labels).index(t) for t in BIO_TAGS]
+        hidden = parser_model.get_ref("hidden") if parser_model.has_ref("hidden") else None
     else:
         t2v_full = parser_model.get_ref("tok2vec")
         if [ly.name for ly in t2v_full.layers[1:]] != ["list2array", "linear"]:
             raise UnsupportedModel(f"unexpected tok2vec head {t2v_full.name!r}")
         tok2vec, linear = t2v_full.layers[0], t2v_full.layers[2]
-        order = None
+        order, hidden = None, None
     if not (tok2vec.has_ref("embed") and tok2vec.has_ref("encode")):
         raise UnsupportedModel("the tok2vec is not spacy.Tok2Vec.v2 (no embed/encode refs)")
     embed, encode = tok2vec.get_ref("embed"), tok2vec.get_ref("encode")
@@ -287,6 +293,9 @@ def read_spec(parser_model, labels: tuple[str, ...] | None = None) -> dict[str, 
         "linear_W": numpy.asarray(linear.get_param("W"), dtype="float32")[order or slice(None)],
         "linear_b": numpy.asarray(linear.get_param("b"), dtype="float32")[order or slice(None)],
         "softmax": order is not None,
+        # zh_extract.WindowTagger.v1: a window of +-k token vectors -> Maxout + LayerNorm before the softmax
+        "hidden": _maxout_ln(hidden) if hidden is not None else None,
+        "hidden_window": int(_one(hidden, "expand_window").attrs["window_size"]) if hidden is not None else 0,
         "ops": parser_model.ops,
     }
 
@@ -358,6 +367,12 @@ def build_graph(spec: dict[str, Any], head: "TaggerHead | None" = None):
         y = maxout_ln(win, p, tag)
         x = node("Add", [x, y], f"{tag}.res")
     x = node("Gather", [x, "rows"], "tokens", axis=0)
+    if spec.get("hidden") is not None:  # a tagger's window -> Maxout + LayerNorm
+        k = spec["hidden_window"]
+        x = node("Concat", [x, const("hid.zero", numpy.zeros((1, width), dtype="float32"))], "hid.z", axis=0)
+        x = node("Gather", [x, "win"], "hid.win", axis=0)  # N, 2k+1, width
+        x = node("Reshape", [x, const("hid.shape", numpy.array([-1, (2 * k + 1) * width], dtype="int64"))], "hid.cat")
+        x = maxout_ln(x, spec["hidden"], "hid")
     y = node("MatMul", [x, const("lin.W", spec["linear_W"].T)], "lin.mm")
     node("Add", [y, const("lin.b", spec["linear_b"])], "tokvecs")
     nO = spec["linear_W"].shape[0]
@@ -365,6 +380,8 @@ def build_graph(spec: dict[str, Any], head: "TaggerHead | None" = None):
               helper.make_tensor_value_info("layout", TensorProto.INT64, ["M"]),
               helper.make_tensor_value_info("rows", TensorProto.INT64, ["N"])]
     outputs = [helper.make_tensor_value_info("tokvecs", TensorProto.FLOAT, ["N", nO])]
+    if spec.get("hidden") is not None:
+        inputs.append(helper.make_tensor_value_info("win", TensorProto.INT64, ["N", 2 * spec["hidden_window"] + 1]))
     if spec.get("softmax"):  # a tagger's softmax: tokvecs are its logits
         node("LogSoftmax", ["tokvecs"], "logprobs", axis=-1)
         outputs.append(helper.make_tensor_value_info("logprobs", TensorProto.FLOAT, ["N", nO]))
@@ -432,6 +449,8 @@ class OnnxTok2Vec:
         self.head = head
         # the tag names of ``logprobs``' columns: the tagger's (BIO_TAGS order) or the head's
         self.tags = BIO_TAGS if spec["softmax"] else head.tags if head is not None else None
+        # the +-k window of token vectors the head or the tagger's hidden layer reads (input ``win``)
+        self.window = head.window if head is not None else spec["hidden_window"] if spec["hidden"] is not None else None
         self.build_seconds = time.perf_counter() - t0
         if quantized:
             model = quantize(model)
@@ -475,8 +494,8 @@ class OnnxTok2Vec:
         rows = numpy.concatenate([numpy.arange(s, s + ln) for s, ln in zip(starts, lengths)])
         layout[rows] = numpy.arange(n, dtype="int64")
         feeds = {"keys": keys, "layout": layout, "rows": rows}
-        if self.head is not None:
-            feeds["win"] = window_index(lengths, self.head.window)
+        if self.window is not None:
+            feeds["win"] = window_index(lengths, self.window)
         return feeds
 
     def __call__(self, docs) -> numpy.ndarray:

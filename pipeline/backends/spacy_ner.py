@@ -29,6 +29,12 @@ ReLU layers -> BIO tags, run in the same ONNX graph as the tok2vec, decoded by a
 Viterbi; about 1.3x the parser's speed, MSRA test F1 0.883 against 0.893, so ``parser`` stays the
 default).  The organisation-type step is the same for both.
 
+A model whose ``ner`` component is a spaCy ``tagger`` over BIO tags (trained with ``ner.head:
+tagger`` by :mod:`pipeline.training.ner`: ``spacy.Tagger.v2`` or :func:`window_tagger`) is run the
+same way, its own output layer in the ONNX graph instead of a distilled head (``head`` is then
+``tagger`` whatever the option says).  Such models were measured against the parser (issue 19,
+``benchmarks/results/2026-11-29-ner-tagger-joint.md``): 1.5-1.6x its speed, less accurate; none is shipped.
+
 The word features (``words = true``) are jieba's words (HMM on, jieba's own dictionary only).  For
 speed (issue 19) :func:`word_features` takes jieba's route through its dictionary from ``rjieba``
 (jieba-rs, a private ``rjieba.Jieba()``, so that ``rjieba.add_word`` elsewhere changes nothing) and
@@ -321,6 +327,36 @@ if "zh_char_features" not in Language.factories:  # pragma: no branch
     @Language.factory("zh_char_features", default_config={"words": False})
     def _make_char_features(nlp: Language, name: str, words: bool):
         return CharFeatures(nlp, name, words)
+
+
+def window_tagger(tok2vec, hidden_width: int = 128, window_size: int = 1, maxout_pieces: int = 2, nO=None):
+    """``zh_extract.WindowTagger.v1``: a tagger whose output layer sees each token's vector with
+    its ``window_size`` neighbours on each side (zero vectors beyond the document) through one
+    Maxout + LayerNorm layer of ``hidden_width``, then a softmax (logits at prediction time, as
+    ``spacy.Tagger.v2`` without ``normalize``).  Refs: ``tok2vec``, ``hidden``, ``softmax``."""
+    from thinc.api import Maxout, Softmax_v2, chain, expand_window, with_array, zero_init
+
+    width = tok2vec.get_dim("nO") if tok2vec.has_dim("nO") else None
+    hidden = chain(expand_window(window_size=window_size),
+                   Maxout(nO=hidden_width, nI=width * (2 * window_size + 1) if width else None,
+                          nP=maxout_pieces, dropout=0.0, normalize=True))
+    output_layer = Softmax_v2(nO, hidden_width, init_W=zero_init, normalize_outputs=False)
+    model = chain(tok2vec, with_array(chain(hidden, output_layer), pad=window_size))
+    model.set_ref("tok2vec", tok2vec)
+    model.set_ref("hidden", hidden)
+    model.set_ref("softmax", output_layer)
+    model.set_ref("output_layer", output_layer)
+    return model
+
+
+def _register_architecture() -> None:
+    from spacy.util import registry
+
+    if "zh_extract.WindowTagger.v1" not in registry.architectures.get_all():
+        registry.architectures.register("zh_extract.WindowTagger.v1", func=window_tagger)
+
+
+_register_architecture()
 
 
 def bio_token_spans(tags: list[str]) -> list[tuple[int, int, str]]:

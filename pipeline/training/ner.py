@@ -344,15 +344,22 @@ def _source_factory(src: Path) -> str:
     return spacy_load_config(src / "config.cfg")["components"]["ner"]["factory"]
 
 
-def _tagger_component(src: Path) -> str:
+def _tagger_component(src: Path, h: dict[str, Any]) -> str:
     """A new per-character tagger as the ``ner`` component (``head: tagger``): spaCy's
     ``tagger`` over BIO tags with the tok2vec of the source model (its network from the
     source's config; its weights copied in by ``zh_extract.copy_tok2vec.v1`` after
-    initialisation) and a new softmax layer."""
+    initialisation) and a new output layer: a softmax (``spacy.Tagger.v2``), or with
+    ``tagger_hidden_width`` a window of +-``tagger_window`` token vectors -> Maxout + LayerNorm
+    -> softmax (``zh_extract.WindowTagger.v1``)."""
     from spacy.util import load_config as spacy_load_config
 
     t2v = spacy_load_config(src / "config.cfg")["components"]["ner"]["model"]["tok2vec"]
     embed, encode = t2v["embed"], t2v["encode"]
+    model = ('@architectures = "spacy.Tagger.v2"\nnO = null\nnormalize = false'
+             if not h.get("tagger_hidden_width") else
+             f'@architectures = "zh_extract.WindowTagger.v1"\nnO = null\n'
+             f'hidden_width = {int(h["tagger_hidden_width"])}\nwindow_size = {int(h.get("tagger_window", 1))}\n'
+             f'maxout_pieces = {int(h.get("tagger_maxout_pieces", 2))}')
     return f"""[components.ner]
 factory = "tagger"
 overwrite = true
@@ -361,9 +368,7 @@ label_smoothing = 0.0
 scorer = {{"@scorers":"zh_extract.bio_ents_scorer.v1"}}
 
 [components.ner.model]
-@architectures = "spacy.Tagger.v2"
-nO = null
-normalize = false
+{model}
 
 [components.ner.model.tok2vec]
 @architectures = "{t2v["@architectures"]}"
@@ -392,7 +397,7 @@ def _ner_component(h: dict[str, Any]) -> str:
         src = Path(h["source"]) / "ner"
         features = f'[components.zh_char_features]\nsource = "{src}"\n\n'
         if h.get("head") == "tagger" and _source_factory(src) != "tagger":
-            return features + _tagger_component(src)
+            return features + _tagger_component(src, h)
         return features + f'[components.ner]\nsource = "{src}"\n'
     if h.get("head") == "tagger":
         raise ValueError("head: tagger needs a source model (ner.source) to take the tok2vec from")
