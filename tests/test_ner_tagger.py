@@ -109,7 +109,9 @@ def test_tagger_model_runs_in_the_backend_the_same_through_thinc_and_onnx(parser
     config = (parser_model / name / "ner" / "config.cfg").read_text(encoding="utf-8")
     assert ("zh_extract.WindowTagger.v1" in config) is bool(options)
     card = (parser_model / name / "MODEL_CARD.md").read_text(encoding="utf-8")
-    assert "is a spaCy `tagger`" in card and "tagger (softmax) head" in card
+    arch = "zh_extract.WindowTagger.v1" if options else "spacy.Tagger.v2"
+    assert f"is a spaCy `tagger` (`{arch}`)" in card and f"tagger head `{arch}`" in card
+    assert ("hidden width 12." in card) is bool(options)
     assert "2. this model, continued from stage 1" in card
     backends = {rt: SpacyNerBackend(parser_model / name, runtime=rt) for rt in ("thinc", "onnx", "onnx-int8")}
     assert all(b.bio_tagger and b.head == "tagger" for b in backends.values())

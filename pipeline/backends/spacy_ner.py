@@ -639,11 +639,9 @@ class SpacyNerBackend:
     def _tagger_entities(self, texts: list[str]):
         """Character spans ``(start, end, type)`` of each text by the tagger head: the model's
         features, the tok2vec + head (ONNX, or thinc + numpy), BIO-constrained Viterbi."""
-        from pipeline.backends.ner_onnx import bio_spans, bio_viterbi
+        from pipeline.backends.ner_onnx import BIO_TAGS, bio_spans, bio_viterbi
 
         procs = [proc for name, proc in self.nlp.pipeline if name != "ner"]
-        from pipeline.backends.ner_onnx import BIO_TAGS
-
         tags = self.onnx.tags if self.onnx is not None else BIO_TAGS if self.bio_tagger else self.tagger.tags
         for i in range(0, len(texts), self.batch_size):
             docs = [self.nlp.make_doc(t) for t in texts[i:i + self.batch_size]]

@@ -1053,7 +1053,7 @@ def _architecture(ner_dir: Path) -> dict[str, Any]:
     return {"attrs": list(embed["attrs"]), "rows": list(embed["rows"]), "width": embed["width"],
             "depth": encode["depth"], "window_size": encode["window_size"],
             "maxout_pieces": encode["maxout_pieces"], "head": c["ner"]["factory"],
-            "hidden_width": model.get("hidden_width"),
+            "head_architecture": model["@architectures"], "hidden_width": model.get("hidden_width"),
             "words": bool(c.get("zh_char_features", {}).get("words"))}
 
 
@@ -1142,8 +1142,8 @@ def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, An
            "position in it B/M/E/S -> `TAG` and the position + the word's part of speech in jieba's "
            "own dictionary (`oov` for words its HMM found) -> `DEP`, from a private jieba "
            "tokenizer that user dictionaries do not change" if arch["words"] else "")
-        + (") and a `ner` component that is a spaCy `tagger`: one softmax layer over the BIO tags of "
-           "PERSON / PLACE / ORG for every character (decoded by the backend under the BIO constraint)."
+        + (f") and a `ner` component that is a spaCy `tagger` (`{arch['head_architecture']}`) over the BIO "
+           "tags of PERSON / PLACE / ORG for every character (decoded by the backend under the BIO constraint)."
            if arch["head"] == "tagger" else ") and a transition-based `ner` predicting PERSON / PLACE / ORG."),
         "* `orgtype/` -- spaCy `textcat` (bag of character n-grams) that labels the text of "
         "every ORG mention COMPANY, GOV or ORG.",
@@ -1184,7 +1184,9 @@ def write_model_card(output_dir: Path, scores: dict[str, Any], cfg: dict[str, An
         f"* NER tok2vec: `MultiHashEmbed` attrs {arch['attrs']} rows {arch['rows']}, width "
         f"{arch['width']}; `MaxoutWindowEncoder` depth {arch['depth']}, window {arch['window_size']}, "
         f"maxout pieces {arch['maxout_pieces']}; "
-        + (f"parser hidden width {arch['hidden_width']}." if arch["head"] == "ner" else "tagger (softmax) head."),
+        + (f"parser hidden width {arch['hidden_width']}." if arch["head"] == "ner" else
+           f"tagger head `{arch['head_architecture']}`"
+           + (f", hidden width {arch['hidden_width']}." if arch["hidden_width"] else ".")),
         *_training_lines(scores),
         f"* Org type: `TextCatBOW.v3` n-grams 1..{o['ngram_size']}, exclusive classes, dropout "
         f"{o['dropout']}, max epochs {o['max_epochs']}.",
