@@ -92,10 +92,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from .entities.chars import nospace
+from .entities.linking import occurrences
 from .numbers import KINDS, Catalogue, Quantity, scan_quantities
 from .records import Entity, Fact, Official, Sentence
 from .segmenters import posseg as _posseg
@@ -145,7 +147,6 @@ class FactSettings(BaseModel):
 
 # ------------------------------------------------------------------ lexical constants
 
-_WS = re.compile(r"\s+")
 CLAUSE_END = set("，,；;：:。！？!?\n")
 BEFORE_STOP = CLAUSE_END | set("、（(【[—")
 AFTER_STOP = CLAUSE_END | set("）)】]")
@@ -276,8 +277,8 @@ def extract_facts(text: str, sentences: Iterable | None = None, entities: Sequen
                stops=[m.start() for m in re.finditer(r"[。！？!?\n]", text)],
                newlines=[m.start() for m in re.finditer(r"\n", text)])
     for o in officials:
-        ctx.titles_of.setdefault(_nospace(o.person), set()).update(
-            _nospace(t) for t in o.titles if t)
+        ctx.titles_of.setdefault(nospace(o.person), set()).update(
+            nospace(t) for t in o.titles if t)
     ctx.times = [_trim_time(text, m.start(), m.end()) for m in _TIME_RE.finditer(text)
                  if m.group() and not _in_regions(m.start(), m.end(), titles)
                  and not _DATELINE_AFTER.match(text[m.end():m.end() + 1])
@@ -343,8 +344,8 @@ def _with_repeats(text: str, ents: list[Entity]) -> list[Entity]:
 
     Names are taken in the order of their first entity; each takes its occurrences left
     to right, not overlapping each other nor a character already taken.  The occurrences
-    of all names are found by one scan of the text per first character (names by their
-    first three characters), not one search of the whole text per name."""
+    of all names are found as the entity stage finds repeats (:func:`entities.linking.occurrences`:
+    one scan of the text per first character), not one search of the whole text per name."""
     if not ents:
         return ents
     taken = bytearray(len(text))
@@ -354,16 +355,7 @@ def _with_repeats(text: str, ents: list[Entity]) -> list[Entity]:
     for e in ents:
         if len(e.text) >= 3:
             first.setdefault(e.text, e)
-    by_prefix: dict[str, list[str]] = {}
-    for name in first:
-        by_prefix.setdefault(name[:3], []).append(name)
-    found: dict[str, list[int]] = {name: [] for name in first}
-    # the names with one first character take their starts in order from one str.find scan
-    for ch in {p[0] for p in by_prefix if p}:
-        for i in _char_positions(text, ch, len(text) - 2):
-            for name in by_prefix.get(text[i:i + 3], ()):
-                if text.startswith(name, i):
-                    found[name].append(i)
+    found = occurrences(text, first)
     extra = []
     for name, e in first.items():
         n, free_from = len(name), 0
@@ -377,16 +369,6 @@ def _with_repeats(text: str, ents: list[Entity]) -> list[Entity]:
     if not extra:
         return ents
     return sorted(ents + extra, key=lambda e: (e.start, -e.end))
-
-
-def _char_positions(text: str, ch: str, end: int) -> Iterator[int]:
-    """The positions of the character ``ch`` in ``text`` before ``end``, in order (found by
-    str.find instead of a look at every position)."""
-    end = max(0, end)
-    k = text.find(ch, 0, end)
-    while k != -1:
-        yield k
-        k = text.find(ch, k + 1, end)
 
 
 def _in_regions(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
@@ -629,10 +611,6 @@ def _clause_start(text: str, lo: int, pos: int) -> int:
     return s
 
 
-def _nospace(s: str) -> str:
-    return _WS.sub("", s)
-
-
 def _clause_end(text: str, pos: int, limit: int) -> int:
     """Where the clause at ``pos`` ends, at most ``limit`` characters on."""
     e = pos
@@ -759,7 +737,7 @@ def _is_entityish(span: tuple[int, int], ctx: _Ctx) -> bool:
         if ctx.text[ent.start:ent.end].strip() == phrase:
             return True
     if ctx.cues:
-        p = _nospace(phrase)
+        p = nospace(phrase)
         return bool(PLACE_CUE.match(p) or ORG_CUE.match(p))
     return False
 
@@ -973,7 +951,7 @@ def _entity_surface(e: Entity, ctx: _Ctx) -> str:
     """The entity as written in full: names written together (融创 + 华中, 康美包 + 苏州公司)
     and an organisation word right after a name (美的 + 集团, 湖北省 + 慈善总会)."""
     end = _surface_end(e, ctx)
-    return _nospace(ctx.text[e.start:end]) if end != e.end else e.text
+    return nospace(ctx.text[e.start:end]) if end != e.end else e.text
 
 
 def _surface_end(e: Entity, ctx: _Ctx) -> int:
@@ -1023,7 +1001,7 @@ def _entity_choice(q: Quantity, before_span, after_span, clause_start, s_start, 
             if text[e.start:e.end].strip() == phrase:
                 return e
         if ctx.cues and _is_entityish(before_span, ctx):
-            return _nospace(phrase)
+            return nospace(phrase)
     if not ctx.entities:
         return None
     # (2) the counted noun starts with an entity (18家德国企业)
@@ -1101,7 +1079,7 @@ def _head(ents: list[Entity], ctx: _Ctx) -> Entity:
         # a person named after a title that holds the first entity (美国国务卿蓬佩奥), unless
         # the person speaks: what follows is what the body says (韩国总统文在寅…表示，政府将…)
         if e.label == "PERSON" and first.label != "PERSON" and between.strip() \
-                and _nospace(text[first.start:e.start]) in ctx.titles_of.get(_nospace(e.text), ()):
+                and nospace(text[first.start:e.start]) in ctx.titles_of.get(nospace(e.text), ()):
             if not SPEECH_END.search(text[e.end:_clause_end(text, e.end, 80)]):
                 return e
         if between.rstrip(QUOTE_OPEN).endswith("的") and (e.label != "PLACE" or first.label == "PLACE") \
